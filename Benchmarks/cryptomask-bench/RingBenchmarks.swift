@@ -1,0 +1,39 @@
+import RingArithmetic
+
+/// NTT and multiply-accumulate over the default FaceMatch modulus (N = 4096, two 50-bit primes).
+func ringBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
+    let n = 4096
+    let ctx = try PolyContext(degree: n, moduli: try Primes.nttFriendly(bits: 50, count: 2, degree: n))
+    let fields: [(String, String)] = [("N", "\(n)"), ("limbs", "\(ctx.limbCount)"),
+                                       ("bits", format(ctx.logModulus))]
+    var rng = ChaChaDRBG.fresh()
+    let a = Sampler.uniform(ctx, form: .coefficient, rng: &rng)
+    // Transforms run in place on one L x N buffer, every limb, outputs fully reduced.
+    var buffer = a.residues
+    run("ntt.forward") {
+        let ns = buffer.withUnsafeMutableBufferPointer { buf in
+            measure { for i in 0..<ctx.limbCount { ctx.ntt[i].forward(buf.baseAddress! + i * n) } }
+        }
+        return BenchResult(name: "ntt.forward", ns: ns, fields: fields)
+    }
+    run("ntt.inverse") {
+        let ns = buffer.withUnsafeMutableBufferPointer { buf in
+            measure { for i in 0..<ctx.limbCount { ctx.ntt[i].inverse(buf.baseAddress! + i * n) } }
+        }
+        return BenchResult(name: "ntt.inverse", ns: ns, fields: fields)
+    }
+    blackHole(buffer)
+    run("poly.mulacc") {
+        let terms = 64
+        let xs = (0..<terms).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+        let ys = (0..<terms).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+        var acc = MultiplyAccumulator(context: ctx)
+        let ns = measure(opsPerCall: Double(terms * n * ctx.limbCount)) {
+            acc.reset()
+            for k in 0..<terms { acc.add(xs[k], times: ys[k]) }
+        }
+        blackHole(acc.result())
+        return BenchResult(name: "poly.mulacc", ns: ns, fields: fields + [("terms", "\(terms)")])
+    }
+}
+

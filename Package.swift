@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// CryptoMask: private 1:N face matching in pure Swift (see README.md).
+import PackageDescription
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opt-in native build: `CRYPTOMASK_NATIVE=1 swift build -c release` tunes code for this CPU.
+/// Off by default, so the package stays usable as a dependency (no `unsafeFlags`).
+let nativeBuild = getenv("CRYPTOMASK_NATIVE").map { String(cString: $0) == "1" } ?? false
+let speed: [SwiftSetting] = nativeBuild
+    ? [.unsafeFlags(["-Xcc", "-march=native", "-Xllvm", "-mcpu=native"])]
+    : []
+
+let package = Package(
+    name: "CryptoMask",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RingArithmetic", targets: ["RingArithmetic"]),
+        .library(name: "BFV", targets: ["BFV"]),
+        .library(name: "SecureCompare", targets: ["SecureCompare"]),
+        .library(name: "FaceMatch", targets: ["FaceMatch"]),
+        .executable(name: "cryptomask", targets: ["cryptomask"]),
+        .executable(name: "cryptomask-bench", targets: ["cryptomask-bench"]),
+    ],
+    targets: [
+        .target(name: "RingArithmetic", swiftSettings: speed),
+        .target(name: "BFV", dependencies: ["RingArithmetic"], swiftSettings: speed),
+        .target(name: "SecureCompare", dependencies: ["BFV"], swiftSettings: speed),
+        .target(name: "FaceMatch", dependencies: ["SecureCompare"], swiftSettings: speed),
+        .executableTarget(name: "cryptomask", dependencies: ["FaceMatch"], swiftSettings: speed),
+        .executableTarget(
+            name: "cryptomask-bench", dependencies: ["FaceMatch"], path: "Benchmarks/cryptomask-bench",
+            swiftSettings: speed),
+        .testTarget(name: "RingArithmeticTests", dependencies: ["RingArithmetic"]),
+        .testTarget(name: "BFVTests", dependencies: ["BFV"]),
+        .testTarget(name: "SecureCompareTests", dependencies: ["SecureCompare"]),
+        .testTarget(name: "FaceMatchTests", dependencies: ["FaceMatch"]),
+    ]
+)

@@ -1,0 +1,144 @@
+/// Chinese-remainder composition for RNS residues: maps residues modulo `p_1 ... p_L` to the
+/// integer in `[0, q)` as little-endian 64-bit words, and back. Exact; meant for checks,
+/// decryption and serialization, not hot loops. Cost: `O(L^2)` word operations per value.
+public struct CRTComposer: Sendable {
+    /// The moduli.
+    public let moduli: [Modulus]
+    /// `q = prod p_i`, little-endian words (`L` words suffice since each `p_i < 2^62`).
+    public let product: [UInt64]
+    /// `q / p_i` as words, per modulus.
+    @usableFromInline let cofactors: [[UInt64]]
+    /// `(q / p_i)^-1 mod p_i` with Shoup quotients.
+    @usableFromInline let cofactorInverses: [(UInt64, UInt64)]
+
+    /// Precomputes the constants.
+    /// - Throws: `RingError.notInvertible` when two moduli share a factor.
+    public init(moduli: [Modulus]) throws(RingError) {
+        self.moduli = moduli
+        var q: [UInt64] = [1]
+        for m in moduli { q = BigWord.multiply(q, m.value) }
+        product = BigWord.trimmed(q, count: moduli.count)
+        var cof: [[UInt64]] = []
+        var inv: [(UInt64, UInt64)] = []
+        for (i, mi) in moduli.enumerated() {
+            var c: [UInt64] = [1]
+            for (j, mj) in moduli.enumerated() where j != i { c = BigWord.multiply(c, mj.value) }
+            c = BigWord.trimmed(c, count: moduli.count)
+            cof.append(c)
+            let r = BigWord.remainder(c, mi)
+            let x = try mi.inverse(r)
+            inv.append((x, mi.shoupPrecompute(x)))
+        }
+        cofactors = cof
+        cofactorInverses = inv
+    }
+
+    /// The integer in `[0, q)` with the given residues (one per modulus), little-endian words.
+    public func compose(_ residues: [UInt64]) -> [UInt64] {
+        precondition(residues.count == moduli.count)
+        var acc = [UInt64](repeating: 0, count: moduli.count + 1)
+        for i in 0..<moduli.count {
+            let (x, xs) = cofactorInverses[i]
+            let y = moduli[i].multiplyShoup(moduli[i].reduce(residues[i]), x, xs)
+            // acc += y * (q/p_i); acc < L*q fits in L+1 words.
+            var carry: UInt64 = 0
+            for w in 0..<moduli.count {
+                let c = w < cofactors[i].count ? cofactors[i][w] : 0
+                let m = c.multipliedFullWidth(by: y)
+                let (s1, o1) = acc[w].addingReportingOverflow(m.low)
+                let (s2, o2) = s1.addingReportingOverflow(carry)
+                acc[w] = s2
+                carry = m.high &+ (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
+            }
+            acc[moduli.count] &+= carry
+        }
+        // Reduce acc < L*q modulo q by repeated subtraction (at most L-1 times).
+        let qWords = product + [0]
+        while BigWord.compare(acc, qWords) >= 0 { acc = BigWord.subtract(acc, qWords) }
+        return Array(acc.prefix(moduli.count))
+    }
+
+    /// The integer in `[0, q)` with the given residues, as `UInt128` (requires `q < 2^128`).
+    public func compose128(_ residues: [UInt64]) -> UInt128 {
+        let words = compose(residues)
+        precondition(words.count <= 2 || words[2...].allSatisfy { $0 == 0 }, "q exceeds 128 bits")
+        return UInt128(words[0]) | (words.count > 1 ? UInt128(words[1]) << 64 : 0)
+    }
+
+    /// The residues of a multi-word integer (little-endian words) modulo each modulus.
+    public func decompose(_ words: [UInt64]) -> [UInt64] {
+        moduli.map { BigWord.remainder(words, $0) }
+    }
+}
+
+/// Minimal multi-word arithmetic on little-endian `UInt64` words (public values only).
+public enum BigWord {
+    /// `a * b` for a multi-word `a` and a word `b`.
+    public static func multiply(_ a: [UInt64], _ b: UInt64) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: a.count + 1)
+        var carry: UInt64 = 0
+        for i in 0..<a.count {
+            let m = a[i].multipliedFullWidth(by: b)
+            let (s, o) = m.low.addingReportingOverflow(carry)
+            out[i] = s
+            carry = m.high &+ (o ? 1 : 0)
+        }
+        out[a.count] = carry
+        return out
+    }
+
+    /// `a mod m` for a multi-word `a`.
+    public static func remainder(_ a: [UInt64], _ m: Modulus) -> UInt64 {
+        var r: UInt64 = 0
+        for w in a.reversed() { r = m.reduce(high: r, low: w) }
+        return r
+    }
+
+    /// Compares two multi-word integers (any lengths): -1, 0 or 1.
+    public static func compare(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        let n = max(a.count, b.count)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            if x != y { return x < y ? -1 : 1 }
+        }
+        return 0
+    }
+
+    /// `a - b` for `a >= b`, with the length of `a`.
+    public static func subtract(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
+        var out = a
+        var borrow: UInt64 = 0
+        for i in 0..<a.count {
+            let y = i < b.count ? b[i] : 0
+            let (d1, o1) = a[i].subtractingReportingOverflow(y)
+            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
+            out[i] = d2
+            borrow = (o1 || o2) ? 1 : 0
+        }
+        return out
+    }
+
+    /// `a + b`, one word longer than the longer operand.
+    public static func add(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
+        let n = max(a.count, b.count)
+        var out = [UInt64](repeating: 0, count: n + 1)
+        var carry: UInt64 = 0
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            let (s1, o1) = x.addingReportingOverflow(y)
+            let (s2, o2) = s1.addingReportingOverflow(carry)
+            out[i] = s2
+            carry = (o1 || o2) ? 1 : 0
+        }
+        out[n] = carry
+        return out
+    }
+
+    /// `a` padded or cut to `count` words (the cut words must be zero).
+    public static func trimmed(_ a: [UInt64], count: Int) -> [UInt64] {
+        if a.count >= count { return Array(a.prefix(count)) }
+        return a + [UInt64](repeating: 0, count: count - a.count)
+    }
+}

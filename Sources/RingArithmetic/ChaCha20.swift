@@ -1,0 +1,68 @@
+/// The ChaCha20 block function of RFC 8439 (section 2.3): 20 rounds over a 256-bit key, a 32-bit
+/// block counter and a 96-bit nonce, producing 64 bytes of key stream. Constant time.
+public enum ChaCha20 {
+    /// Computes one 64-byte block as sixteen little-endian words.
+    /// - Parameters:
+    ///   - key: eight little-endian key words.
+    ///   - counter: the block counter.
+    ///   - nonce: three little-endian nonce words.
+    ///   - output: receives sixteen words.
+    @inlinable
+    public static func block(
+        key: UnsafePointer<UInt32>, counter: UInt32, nonce: (UInt32, UInt32, UInt32),
+        into output: UnsafeMutablePointer<UInt32>
+    ) {
+        var x0: UInt32 = 0x6170_7865, x1: UInt32 = 0x3320_646e, x2: UInt32 = 0x7962_2d32, x3: UInt32 = 0x6b20_6574
+        var x4 = key[0], x5 = key[1], x6 = key[2], x7 = key[3]
+        var x8 = key[4], x9 = key[5], x10 = key[6], x11 = key[7]
+        var x12 = counter, x13 = nonce.0, x14 = nonce.1, x15 = nonce.2
+        @inline(__always) func qr(_ a: inout UInt32, _ b: inout UInt32, _ c: inout UInt32, _ d: inout UInt32) {
+            a &+= b; d ^= a; d = (d &<< 16) | (d &>> (32 - 16))
+            c &+= d; b ^= c; b = (b &<< 12) | (b &>> (32 - 12))
+            a &+= b; d ^= a; d = (d &<< 8) | (d &>> (32 - 8))
+            c &+= d; b ^= c; b = (b &<< 7) | (b &>> (32 - 7))
+        }
+        for _ in 0..<10 {
+            qr(&x0, &x4, &x8, &x12); qr(&x1, &x5, &x9, &x13)
+            qr(&x2, &x6, &x10, &x14); qr(&x3, &x7, &x11, &x15)
+            qr(&x0, &x5, &x10, &x15); qr(&x1, &x6, &x11, &x12)
+            qr(&x2, &x7, &x8, &x13); qr(&x3, &x4, &x9, &x14)
+        }
+        output[0] = x0 &+ 0x6170_7865; output[1] = x1 &+ 0x3320_646e
+        output[2] = x2 &+ 0x7962_2d32; output[3] = x3 &+ 0x6b20_6574
+        output[4] = x4 &+ key[0]; output[5] = x5 &+ key[1]; output[6] = x6 &+ key[2]; output[7] = x7 &+ key[3]
+        output[8] = x8 &+ key[4]; output[9] = x9 &+ key[5]; output[10] = x10 &+ key[6]; output[11] = x11 &+ key[7]
+        output[12] = x12 &+ counter; output[13] = x13 &+ nonce.0
+        output[14] = x14 &+ nonce.1; output[15] = x15 &+ nonce.2
+    }
+
+    /// Encrypts or decrypts `bytes` with the RFC 8439 (section 2.4) stream cipher.
+    /// - Parameters:
+    ///   - key: 32 bytes.
+    ///   - nonce: 12 bytes.
+    ///   - counter: the initial block counter.
+    public static func xor(_ bytes: [UInt8], key: [UInt8], nonce: [UInt8], counter: UInt32) -> [UInt8] {
+        precondition(key.count == 32 && nonce.count == 12, "ChaCha20 takes a 32-byte key and a 12-byte nonce")
+        let k = (0..<8).map { littleEndianWord(key, 4 * $0) }
+        let n = (littleEndianWord(nonce, 0), littleEndianWord(nonce, 4), littleEndianWord(nonce, 8))
+        var out = bytes
+        var block = [UInt32](repeating: 0, count: 16)
+        var offset = 0
+        var c = counter
+        while offset < bytes.count {
+            k.withUnsafeBufferPointer { kp in
+                block.withUnsafeMutableBufferPointer { ChaCha20.block(key: kp.baseAddress!, counter: c, nonce: n, into: $0.baseAddress!) }
+            }
+            for i in 0..<min(64, bytes.count - offset) {
+                out[offset + i] ^= UInt8(truncatingIfNeeded: block[i / 4] >> (8 * (i % 4)))
+            }
+            offset += 64
+            c &+= 1
+        }
+        return out
+    }
+
+    static func littleEndianWord(_ b: [UInt8], _ i: Int) -> UInt32 {
+        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    }
+}

@@ -1,0 +1,103 @@
+/// A 32-byte seed for the ChaCha20 DRBG. Its bytes are never printed: `description` redacts them.
+public struct Seed: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The seed as 32 bytes (serialize only on purpose).
+    public let bytes: [UInt8]
+
+    /// A seed from exactly 32 bytes.
+    /// - Throws: `RingError.lengthMismatch` for any other length.
+    public init(bytes: [UInt8]) throws(RingError) {
+        guard bytes.count == 32 else { throw RingError.lengthMismatch(expected: 32, actual: bytes.count) }
+        self.bytes = bytes
+    }
+
+    @usableFromInline
+    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+
+    /// A fresh seed from the system's cryptographic generator.
+    public static func random() -> Seed {
+        var g = SystemRandomNumberGenerator()
+        var b = [UInt8](repeating: 0, count: 32)
+        for i in 0..<4 {
+            let w = g.next()
+            for k in 0..<8 { b[8 * i + k] = UInt8(truncatingIfNeeded: w >> (8 * k)) }
+        }
+        return Seed(unchecked: b)
+    }
+
+    public var description: String { "Seed(<redacted>)" }
+    public var debugDescription: String { description }
+}
+
+/// A deterministic random bit generator: the ChaCha20 key stream (RFC 8439 block function)
+/// under a 32-byte seed, with the 96-bit nonce holding a 64-bit stream number so that one seed
+/// yields independent sub-streams. Each stream produces up to 2^32 blocks (256 GiB), then traps.
+/// Output is buffered four blocks at a time; `next()` costs about a quarter of a block function
+/// per 32 bytes.
+public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
+    @usableFromInline var key: [UInt32]
+    @usableFromInline let nonce: (UInt32, UInt32, UInt32)
+    @usableFromInline var counter: UInt32 = 0
+    @usableFromInline var exhausted = false
+    @usableFromInline var buffer = [UInt32](repeating: 0, count: 64)
+    @usableFromInline var position = 64
+
+    /// A generator for sub-stream `stream` of `seed`.
+    public init(seed: Seed, stream: UInt64 = 0) {
+        key = (0..<8).map { ChaCha20.littleEndianWord(seed.bytes, 4 * $0) }
+        nonce = (UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32), 0x434d_534b)
+    }
+
+    /// A generator seeded from the system's cryptographic generator.
+    public static func fresh() -> ChaChaDRBG { ChaChaDRBG(seed: .random()) }
+
+    @usableFromInline
+    mutating func refill() {
+        precondition(!exhausted, "ChaChaDRBG stream exhausted (2^32 blocks)")
+        let n = nonce
+        let start = counter
+        key.withUnsafeBufferPointer { k in
+            buffer.withUnsafeMutableBufferPointer { out in
+                for b in 0..<4 {
+                    ChaCha20.block(key: k.baseAddress!, counter: start &+ UInt32(b), nonce: n, into: out.baseAddress! + 16 * b)
+                }
+            }
+        }
+        counter &+= 4
+        if counter == 0 { exhausted = true }
+        position = 0
+    }
+
+    /// The next 32 random bits.
+    @inlinable
+    public mutating func next32() -> UInt32 {
+        if position == 64 { refill() }
+        defer { position += 1 }
+        return buffer[position]
+    }
+
+    /// The next 64 random bits.
+    @inlinable
+    public mutating func next() -> UInt64 {
+        if position >= 63 { if position == 63 { position = 64 }; refill() }
+        let lo = UInt64(buffer[position]), hi = UInt64(buffer[position + 1])
+        position += 2
+        return lo | hi << 32
+    }
+
+    /// Fills `bytes` with random bytes.
+    public mutating func fill(_ bytes: inout [UInt8]) {
+        var i = 0
+        while i < bytes.count {
+            let w = next()
+            for k in 0..<min(8, bytes.count - i) { bytes[i + k] = UInt8(truncatingIfNeeded: w >> (8 * k)) }
+            i += 8
+        }
+    }
+
+    /// A new seed drawn from this stream (to derive further independent generators).
+    public mutating func nextSeed() -> Seed {
+        var b = [UInt8](repeating: 0, count: 32)
+        fill(&b)
+        return Seed(unchecked: b)
+    }
+}

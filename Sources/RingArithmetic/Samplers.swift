@@ -1,0 +1,81 @@
+/// Samplers for the distributions RLWE needs, all driven by a `ChaChaDRBG`.
+///
+/// - `uniform`: each residue uniform in `[0, p_i)` by rejection (unbiased; the CRT of independent
+///   uniform residues is uniform modulo `q`).
+/// - `ternary`: coefficients uniform in `{-1, 0, 1}` (rejection on two bits).
+/// - `centeredBinomial`: the error distribution, `sum_{i<21} (a_i - b_i)` for random bits:
+///   mean 0, variance 21/2 = 10.5, standard deviation 3.24, support `[-21, 21]`. We use it
+///   instead of a rounded Gaussian because it is exact, branch-free and cheap (two popcounts),
+///   and its standard deviation matches the 3.2 of the HE standard table.
+public enum Sampler {
+    /// The centered binomial parameter: variance `eta / 2`.
+    public static let binomialEta = 21
+
+    /// A polynomial with every residue uniform modulo its prime, labelled with `form`.
+    /// Cost: about `L*N` 64-bit draws.
+    public static func uniform(_ context: PolyContext, form: PolyForm, rng: inout ChaChaDRBG) -> RNSPoly {
+        var poly = RNSPoly(zeroIn: context, form: form)
+        let n = context.degree
+        for (i, m) in context.moduli.enumerated() {
+            poly.withLimb(i) { limb in
+                for j in 0..<n { limb[j] = uniformBelow(m.value, rng: &rng) }
+            }
+        }
+        return poly
+    }
+
+    /// A value uniform in `[0, bound)`, `bound >= 1`, by rejection on the smallest bit mask.
+    @inlinable
+    public static func uniformBelow(_ bound: UInt64, rng: inout ChaChaDRBG) -> UInt64 {
+        precondition(bound >= 1)
+        let mask = bound == 1 ? 0 : UInt64.max >> (bound - 1).leadingZeroBitCount
+        while true {
+            let x = rng.next() & mask
+            if x < bound { return x }
+        }
+    }
+
+    /// `count` coefficients uniform in `{-1, 0, 1}`.
+    public static func ternary(count: Int, rng: inout ChaChaDRBG) -> [Int64] {
+        var out = [Int64](repeating: 0, count: count)
+        var bits: UInt64 = 0
+        var available = 0
+        var i = 0
+        while i < count {
+            if available < 2 { bits = rng.next(); available = 64 }
+            let b = bits & 3
+            bits >>= 2
+            available -= 2
+            if b == 3 { continue }
+            // 0 -> 0, 1 -> 1, 2 -> -1.
+            out[i] = Int64(b & 1) - Int64(b >> 1)
+            i += 1
+        }
+        return out
+    }
+
+    /// `count` errors from the centered binomial distribution with `eta = 21` (std-dev 3.24).
+    /// Branch-free in the sampled values.
+    public static func centeredBinomial(count: Int, rng: inout ChaChaDRBG) -> [Int64] {
+        var out = [Int64](repeating: 0, count: count)
+        let mask: UInt64 = (1 << 21) - 1
+        for i in 0..<count {
+            let r = rng.next()
+            out[i] = Int64((r & mask).nonzeroBitCount) - Int64(((r >> 21) & mask).nonzeroBitCount)
+        }
+        return out
+    }
+
+    /// A coefficient-form polynomial with ternary coefficients, and the coefficients themselves.
+    public static func ternaryPoly(_ context: PolyContext, rng: inout ChaChaDRBG) -> (RNSPoly, [Int64]) {
+        let c = ternary(count: context.degree, rng: &rng)
+        // The count equals N, so construction cannot fail.
+        return ((try? RNSPoly(context: context, signedCoefficients: c))!, c)
+    }
+
+    /// A coefficient-form polynomial with centered-binomial error coefficients.
+    public static func errorPoly(_ context: PolyContext, rng: inout ChaChaDRBG) -> RNSPoly {
+        let c = centeredBinomial(count: context.degree, rng: &rng)
+        return (try? RNSPoly(context: context, signedCoefficients: c))!
+    }
+}
