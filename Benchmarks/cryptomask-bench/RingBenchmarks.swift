@@ -1,7 +1,7 @@
 import RingArithmetic
 
 /// NTT and multiply-accumulate over the default FaceMatch modulus (N = 4096, two 50-bit primes).
-func ringBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
+func ringBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) throws {
     let n = 4096
     let ctx = try PolyContext(degree: n, moduli: try Primes.nttFriendly(bits: 50, count: 2, degree: n))
     let fields: [(String, String)] = [("N", "\(n)"), ("limbs", "\(ctx.limbCount)"),
@@ -24,7 +24,7 @@ func ringBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
     }
     blackHole(buffer)
     run("poly.mulacc") {
-        let terms = 64
+        let terms = Int(options.values["terms"] ?? "8") ?? 8
         let xs = (0..<terms).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
         let ys = (0..<terms).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
         var acc = MultiplyAccumulator(context: ctx)

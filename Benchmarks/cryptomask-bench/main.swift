@@ -40,7 +40,7 @@ let run: (String, () -> BenchResult) -> Void = { name, body in
 }
 
 do {
-    try ringBenchmarks(run)
+    try ringBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)

@@ -38,6 +38,57 @@ public struct MultiplyAccumulator: Sendable {
         terms += 1
     }
 
+    /// Adds `sum_k xs[k] * ys[k]` coefficient-wise (all in evaluation form in this ring).
+    /// Terms are taken eight at a time per pass over the coefficients, so the accumulator is
+    /// read and written once per eight products; cheaper than calling `add(_:times:)` per pair.
+    public mutating func add(_ xs: [RNSPoly], times ys: [RNSPoly]) {
+        precondition(xs.count == ys.count, "as many left as right operands")
+        for k in 0..<xs.count {
+            precondition(xs[k].context == context && ys[k].context == context, "polynomials from different rings")
+            precondition(xs[k].form == .evaluation && ys[k].form == .evaluation, "multiply-accumulate needs evaluation form")
+        }
+        let chunk = 8
+        var start = 0
+        let count = sums.count
+        while start < xs.count {
+            let width = min(chunk, xs.count - start, maxTerms - 1)
+            if terms + width > maxTerms { fold() }
+            withPointers(xs[start ..< start + width]) { xp in
+                withPointers(ys[start ..< start + width]) { yp in
+                    sums.withUnsafeMutableBufferPointer { acc in
+                        MultiplyAccumulator.accumulate(acc.baseAddress!, xp, yp, width, count)
+                    }
+                }
+            }
+            terms += width
+            start += width
+        }
+    }
+
+    /// `acc[i] += sum_{k < width} x[k][i] * y[k][i]` for `i < count`, without reduction.
+    @inlinable
+    static func accumulate(
+        _ acc: UnsafeMutablePointer<UInt128>, _ x: [UnsafePointer<UInt64>], _ y: [UnsafePointer<UInt64>],
+        _ width: Int, _ count: Int
+    ) {
+        var k = 0
+        // Four products per pass keep the pointers in registers and halve accumulator traffic.
+        while k + 4 <= width {
+            let (x0, x1, x2, x3) = (x[k], x[k + 1], x[k + 2], x[k + 3])
+            let (y0, y1, y2, y3) = (y[k], y[k + 1], y[k + 2], y[k + 3])
+            for i in 0..<count {
+                let a = UInt128(x0[i]) &* UInt128(y0[i]) &+ UInt128(x1[i]) &* UInt128(y1[i])
+                let b = UInt128(x2[i]) &* UInt128(y2[i]) &+ UInt128(x3[i]) &* UInt128(y3[i])
+                acc[i] &+= a &+ b
+            }
+            k += 4
+        }
+        while k < width {
+            accumulate(acc, x[k], y[k], count)
+            k += 1
+        }
+    }
+
     /// `acc[i] += x[i] * y[i]` for `i < count`, without reduction.
     @inlinable @inline(__always)
     public static func accumulate(
@@ -81,4 +132,19 @@ public struct MultiplyAccumulator: Sendable {
         for i in sums.indices { sums[i] = 0 }
         terms = 0
     }
+}
+
+/// Calls `body` with base pointers of every polynomial's residues (valid only inside `body`).
+@usableFromInline
+func withPointers<R>(_ polys: ArraySlice<RNSPoly>, _ body: ([UnsafePointer<UInt64>]) -> R) -> R {
+    var pointers: [UnsafePointer<UInt64>] = []
+    pointers.reserveCapacity(polys.count)
+    func recurse(_ index: Int) -> R {
+        if index == polys.endIndex { return body(pointers) }
+        return polys[index].data.withUnsafeBufferPointer { buf in
+            pointers.append(buf.baseAddress!)
+            return recurse(index + 1)
+        }
+    }
+    return recurse(polys.startIndex)
 }
