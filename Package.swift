@@ -27,7 +27,9 @@ let package = Package(
         .executable(name: "cryptomask-bench", targets: ["cryptomask-bench"]),
     ],
     targets: [
-        .target(name: "RingArithmetic", swiftSettings: speed),
+        // libm: floating-point rounding without Foundation on Linux.
+        .target(name: "RingArithmetic", swiftSettings: speed,
+                linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "BFV", dependencies: ["RingArithmetic"], swiftSettings: speed),
         .target(name: "SecureCompare", dependencies: ["BFV"], swiftSettings: speed),
         .target(name: "FaceMatch", dependencies: ["SecureCompare"], swiftSettings: speed),

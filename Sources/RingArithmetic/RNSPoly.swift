@@ -219,3 +219,24 @@ public struct RNSPoly: Sendable, Equatable {
         (0..<degree).map { j in context.crt.compose128((0..<limbCount).map { data[$0 * degree + j] }) }
     }
 }
+
+extension RNSPoly {
+    /// The same polynomial in a ring whose moduli are a prefix of this one's (drops the last
+    /// limbs; exact because each limb is independent).
+    /// - Precondition: `context.moduli` is a prefix of `self.context.moduli`.
+    public func restricted(to context: PolyContext) -> RNSPoly {
+        precondition(context.degree == degree && Array(self.context.moduli.prefix(context.limbCount)) == context.moduli,
+                     "target ring is not a prefix of this ring")
+        var out = RNSPoly(zeroIn: context, form: form)
+        out.data = Array(data.prefix(context.limbCount * degree))
+        return out
+    }
+
+    /// Reinterprets the residues as the given form without transforming (for callers that
+    /// computed them in that form, such as samplers and decoders).
+    public func relabeled(as form: PolyForm) -> RNSPoly {
+        var out = self
+        out.form = form
+        return out
+    }
+}

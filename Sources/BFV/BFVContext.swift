@@ -1,0 +1,122 @@
+import RingArithmetic
+
+/// Everything precomputed for one parameter set: the ciphertext ring at every modulus level
+/// (level `k` has dropped the last `k` primes), the plaintext modulus, the scaling constants for
+/// `Delta*m = round(q*m/t)`, the batching NTT when `t` allows it, and the extended RNS base for
+/// ciphertext multiplication. Immutable and shared; building it costs a few milliseconds.
+public final class BFVContext: Sendable {
+    /// The validated parameters.
+    public let parameters: Parameters
+    /// Per-level rings and constants; `levels[0]` is the full modulus `q`.
+    public let levels: [Level]
+    /// `t` as a `Modulus`.
+    public let plainModulus: Modulus
+    /// NTT tables modulo `t` for the batch encoder, when `t` is prime and `1 mod 2N`.
+    public let plainNTT: NTTTables?
+
+    /// One modulus level: the ring `R_q` for the first `limbCount` primes and its constants.
+    public struct Level: Sendable {
+        /// The ciphertext ring at this level.
+        public let ring: PolyContext
+        /// `q` of this level as little-endian words.
+        public let q: [UInt64]
+        /// `floor(q / t) mod p_i` per limb.
+        let qDivT: [UInt64]
+        /// `q mod t`.
+        let qModT: UInt64
+        /// The ring `q * P` used to hold exact tensor products (P: extra 61-bit primes).
+        let extended: PolyContext
+    }
+
+    /// Precomputes the context.
+    /// - Throws: `BFVError` if the ring layer rejects the parameters.
+    public init(_ parameters: Parameters) throws(BFVError) {
+        self.parameters = parameters
+        let n = parameters.degree
+        let t = parameters.plaintextModulus
+        plainModulus = try BFVError.wrap { () throws(RingError) in try Modulus(t) }
+        plainNTT = parameters.supportsBatching
+            ? try BFVError.wrap { () throws(RingError) in try NTTTables(modulus: Modulus(t), degree: n) }
+            : nil
+        var levels: [Level] = []
+        let moduli = parameters.coefficientModuli
+        for count in stride(from: moduli.count, through: 1, by: -1) {
+            let levelModuli = Array(moduli.prefix(count))
+            let ring = try BFVError.wrap { () throws(RingError) in try PolyContext(degree: n, moduli: levelModuli) }
+            let q = ring.modulusProduct
+            let (quotient, remainder) = BigWord.divide(q, by: [t])
+            let qDivT = ring.moduli.map { BigWord.remainder(quotient, $0) }
+            // Extended base: enough 61-bit primes that q * P exceeds 2 * N * q^2 * 4 (the
+            // largest tensor coefficient, doubled for the sign, with margin).
+            let logQ = Double(BigWord.bitLength(q))
+            let extraCount = Int(((logQ + Double(n.trailingZeroBitCount) + 4) / 60).rounded(.up))
+            let extra = try BFVError.wrap { () throws(RingError) in
+                try Primes.nttFriendly(bits: 61, count: extraCount, degree: n, excluding: moduli)
+            }
+            let extended = try BFVError.wrap { () throws(RingError) in try PolyContext(degree: n, moduli: levelModuli + extra) }
+            levels.append(Level(ring: ring, q: q, qDivT: qDivT, qModT: remainder[0], extended: extended))
+        }
+        self.levels = levels
+    }
+
+    /// The ring of the full modulus (level 0).
+    public var ring: PolyContext { levels[0].ring }
+    /// `N`.
+    public var degree: Int { parameters.degree }
+    /// `t`.
+    public var plaintextModulus: UInt64 { parameters.plaintextModulus }
+
+    /// The level whose ring is `ring`.
+    /// - Throws: `BFVError.parameterMismatch` if the ring belongs to other parameters.
+    public func level(of ring: PolyContext) throws(BFVError) -> Int {
+        guard let i = levels.firstIndex(where: { $0.ring == ring }) else { throw BFVError.parameterMismatch }
+        return i
+    }
+
+    /// `Delta * m = round(q * m / t)` for plaintext coefficients `m < t`, in the ring of `level`,
+    /// coefficient form. Exact: `floor(q/t)*m + round((q mod t)*m / t)`.
+    func scaled(_ m: [UInt64], level: Int = 0) -> RNSPoly {
+        let lv = levels[level]
+        let n = degree
+        var out = RNSPoly(zeroIn: lv.ring)
+        let t = UInt128(plaintextModulus)
+        for (i, p) in lv.ring.moduli.enumerated() {
+            let w = lv.qDivT[i]
+            let ws = p.shoupPrecompute(w)
+            out.withLimb(i) { limb in
+                for j in 0..<n {
+                    let mj = m[j]
+                    let rounding = (2 * UInt128(lv.qModT) * UInt128(mj) + t) / (2 * t)
+                    limb[j] = p.add(p.multiplyShoup(mj, w, ws), p.reduce(rounding))
+                }
+            }
+        }
+        return out
+    }
+
+    /// `round(numerator * x / q) mod numerator` for a centered `x` given by its residues mod `q` of
+    /// `level`: the BFV decoding map with any output modulus (`numerator = t` decrypts; a smaller
+    /// power of two returns rounded top bits). Exact multi-word arithmetic.
+    func scaleAndRound(residues: [UInt64], level: Int, numerator: UInt64) -> UInt64 {
+        let lv = levels[level]
+        let words = lv.ring.crt.compose(residues)
+        if lv.q.count <= 2 {
+            // Fast path, q < 2^128: 256-bit product and one 256/128 division.
+            let q = UInt128(lv.q[0]) | (lv.q.count > 1 ? UInt128(lv.q[1]) << 64 : 0)
+            let x = UInt128(words[0]) | (words.count > 1 ? UInt128(words[1]) << 64 : 0)
+            let negative = x > q / 2
+            let magnitude = negative ? q - x : x
+            let product = magnitude.multipliedFullWidth(by: UInt128(numerator))
+            let (low, carry) = product.low.addingReportingOverflow(q / 2)
+            let r = UInt64(truncatingIfNeeded: q.dividingFullWidth((product.high &+ (carry ? 1 : 0), low)).quotient % UInt128(numerator))
+            return negative ? (numerator - r) % numerator : r
+        }
+        var x = words
+        // Center: x > q/2 means the negative value x - q.
+        let negative = BigWord.compare(BigWord.add(x, x), lv.q) > 0
+        if negative { x = BigWord.subtract(lv.q, x) }
+        let rounded = BigWord.divideRounded(BigWord.multiply(x, numerator), by: lv.q)
+        let r = BigWord.remainder(rounded, word: numerator)
+        return negative ? (numerator - r) % numerator : r
+    }
+}

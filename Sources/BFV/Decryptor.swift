@@ -1,0 +1,122 @@
+import RingArithmetic
+
+/// Decrypts ciphertexts and measures their noise with the secret key.
+public struct Decryptor: Sendable {
+    let secretKey: SecretKey
+    /// The parameters.
+    public var context: BFVContext { secretKey.context }
+
+    /// A decryptor for `secretKey`.
+    public init(secretKey: SecretKey) { self.secretKey = secretKey }
+
+    /// `c0 + c1*s (+ c2*s^2)` in coefficient form at the ciphertext's level.
+    func phase(_ ct: Ciphertext) throws(BFVError) -> RNSPoly {
+        guard ct.context === context else { throw BFVError.parameterMismatch }
+        let level = ct.level
+        let s = secretKey.evaluation(level: level)
+        var c = ct
+        c.toEvaluationForm()
+        var x = c.polys[0]
+        var power = s
+        for i in 1..<c.polys.count {
+            x.add(c.polys[i] * power)
+            if i + 1 < c.polys.count { power.multiply(s) }
+        }
+        x.inverseNTT()
+        return x
+    }
+
+    /// Decrypts to the plaintext modulo `t`. Correct while the noise budget is positive.
+    /// Cost: `size - 1` products and `L` inverse NTTs plus `N` exact roundings.
+    /// - Throws: `BFVError.parameterMismatch` for a ciphertext of other parameters.
+    public func decrypt(_ ct: Ciphertext) throws(BFVError) -> Plaintext {
+        Plaintext(unchecked: context, try decrypt(ct, plaintextModulus: context.plaintextModulus))
+    }
+
+    /// Decrypts with another plaintext modulus `t'`: returns `round(t' * x / q) mod t'` per
+    /// coefficient. For `t' = t / 2^k` this is `round(m / 2^k) mod t'`, the rounded top bits of
+    /// the message (off by at most one when the noise is near the rounding boundary).
+    /// - Throws: `BFVError.invalidValue` unless `2 <= t' <= t`.
+    public func decrypt(_ ct: Ciphertext, plaintextModulus tPrime: UInt64) throws(BFVError) -> [UInt64] {
+        guard tPrime >= 2, tPrime <= context.plaintextModulus else {
+            throw BFVError.invalidValue("plaintext modulus must be in 2 ... t")
+        }
+        let x = try phase(ct)
+        let n = context.degree
+        let limbs = x.limbCount
+        let residues = x.residues
+        var out = [UInt64](repeating: 0, count: n)
+        var r = [UInt64](repeating: 0, count: limbs)
+        for j in 0..<n {
+            for i in 0..<limbs { r[i] = residues[i * n + j] }
+            out[j] = context.scaleAndRound(residues: r, level: ct.level, numerator: tPrime)
+        }
+        return out
+    }
+
+    /// Decrypts a power-of-two ciphertext with plaintext modulus `2^plaintextBits`: returns
+    /// `round(2^plaintextBits * x / 2^bits)` for each coefficient that `c0` holds (in the order of
+    /// `c0Indices`). Cost: one negacyclic product `c1 * s` (NTT over the key's ring).
+    /// - Throws: `BFVError.invalidValue` unless `1 <= plaintextBits < bits`, or if the ring is too
+    ///   small to compute `c1*s` exactly.
+    public func decrypt(_ ct: PowerOfTwoCiphertext, plaintextBits: Int) throws(BFVError) -> [UInt64] {
+        guard plaintextBits >= 1, plaintextBits < ct.bits else {
+            throw BFVError.invalidValue("plaintext bits must be in 1 ..< \(ct.bits)")
+        }
+        let n = context.degree
+        guard ct.c1.count == n else { throw BFVError.invalidValue("c1 must have N coefficients") }
+        // c1 * s over the integers: |coefficient| <= N * 2^bits < q/2, so the RNS product is exact.
+        let ring = context.ring
+        guard Double(ct.bits) + Double(n.trailingZeroBitCount) + 2 < ring.logModulus else {
+            throw BFVError.invalidValue("modulus 2^\(ct.bits) too large to decrypt exactly")
+        }
+        var c1 = RNSPoly(zeroIn: ring)
+        for (i, m) in ring.moduli.enumerated() {
+            c1.withLimb(i) { limb in for j in 0..<n { limb[j] = m.reduce(ct.c1[j]) } }
+        }
+        c1.forwardNTT()
+        var product = c1 * secretKey.evaluation
+        product.inverseNTT()
+        let mask: UInt64 = ct.bits == 64 ? .max : (1 << UInt64(ct.bits)) - 1
+        let indices = ct.c0Indices ?? Array(0..<n)
+        let shift = UInt64(ct.bits - plaintextBits)
+        let residues = product.residues
+        let q = ring.modulusProduct
+        var out: [UInt64] = []
+        out.reserveCapacity(indices.count)
+        for (k, j) in indices.enumerated() {
+            // The integer c1*s at j (centered, small), reduced mod 2^bits.
+            let words = ring.crt.compose((0..<ring.limbCount).map { residues[$0 * n + j] })
+            // Only the low word matters modulo 2^bits (bits <= 64).
+            let negative = BigWord.compare(BigWord.add(words, words), q) > 0
+            let magnitude = negative ? BigWord.subtract(q, words)[0] : words[0]
+            let cs = negative ? (0 &- magnitude) : magnitude
+            let x = (ct.c0[k] &+ cs) & mask
+            // round(x * 2^plaintextBits / 2^bits) mod 2^plaintextBits.
+            let rounded = (x &+ (1 << (shift - 1))) >> shift
+            out.append(rounded & ((1 << UInt64(plaintextBits)) - 1))
+        }
+        return out
+    }
+
+    /// The invariant noise budget in bits: `-log2(2 * |nu|_inf)` where `t*x/q = m + nu + t*k`;
+    /// 0 when decryption can fail. Cost like `decrypt`.
+    /// - Throws: `BFVError.parameterMismatch` for a ciphertext of other parameters.
+    public func invariantNoiseBudget(_ ct: Ciphertext) throws(BFVError) -> Int {
+        var x = try phase(ct)
+        // q * nu = [t * x]_q (centered); budget = log2(q) - log2(2 * max |[t x]_q|).
+        x.multiply(scalar: context.plaintextModulus)
+        let level = context.levels[ct.level]
+        let n = context.degree
+        var largest: [UInt64] = [0]
+        for j in 0..<n {
+            var v = x.composedCoefficient(j)
+            if BigWord.compare(BigWord.add(v, v), level.q) > 0 { v = BigWord.subtract(level.q, v) }
+            if BigWord.compare(v, largest) > 0 { largest = v }
+        }
+        let qBits = BigWord.bitLength(level.q)
+        let nuBits = BigWord.bitLength(BigWord.add(largest, largest))
+        // log2(q) - log2(2|x|) rounded down; floor via bit lengths is conservative by at most 1.
+        return max(0, qBits - nuBits - 1)
+    }
+}

@@ -1,0 +1,142 @@
+import RingArithmetic
+
+/// DRBG stream numbers that separate the uses of one seed.
+enum Streams {
+    static let uniformA: UInt64 = 1
+    static let relinearization: UInt64 = 0x100
+}
+
+/// The BFV secret key: a ternary polynomial `s`. Never printed (its description is redacted)
+/// and serialized only through `serializedSecret()`. Memory: `8 L N` bytes plus `8 N`.
+public struct SecretKey: Sendable, CustomStringConvertible {
+    /// The parameters.
+    public let context: BFVContext
+    /// The ternary coefficients of `s`.
+    let coefficients: [Int64]
+    /// `s` in evaluation form over the full modulus.
+    let evaluation: RNSPoly
+
+    /// A fresh secret key from the system's cryptographic generator.
+    public init(context: BFVContext) {
+        var rng = ChaChaDRBG.fresh()
+        self.init(context: context, rng: &rng)
+    }
+
+    /// A secret key drawn from `rng` (deterministic for a seeded generator).
+    public init(context: BFVContext, rng: inout ChaChaDRBG) {
+        let (poly, coefficients) = Sampler.ternaryPoly(context.ring, rng: &rng)
+        self.init(context: context, coefficients: coefficients, poly: poly)
+    }
+
+    init(context: BFVContext, coefficients: [Int64], poly: RNSPoly) {
+        self.context = context
+        self.coefficients = coefficients
+        self.evaluation = poly.inEvaluationForm()
+    }
+
+    /// `s` in evaluation form at `level`.
+    func evaluation(level: Int) -> RNSPoly {
+        level == 0 ? evaluation : evaluation.restricted(to: context.levels[level].ring)
+    }
+
+    public var description: String { "SecretKey(<redacted>)" }
+}
+
+/// The BFV public key `(p0, p1) = (-(a*s + e), a)` with `a` expanded from a seed.
+/// Memory: `8 L N` bytes for `p0` plus the expanded `a`.
+public struct PublicKey: Sendable {
+    /// The parameters.
+    public let context: BFVContext
+    /// `p0` in evaluation form.
+    let p0: RNSPoly
+    /// `a` in evaluation form (expanded from `seed`).
+    let p1: RNSPoly
+    /// The seed of `a`.
+    let seed: Seed
+
+    /// Derives a public key from a secret key with fresh randomness.
+    public init(secretKey: SecretKey) {
+        var rng = ChaChaDRBG.fresh()
+        self.init(secretKey: secretKey, rng: &rng)
+    }
+
+    /// Derives a public key from a secret key with randomness from `rng`.
+    public init(secretKey: SecretKey, rng: inout ChaChaDRBG) {
+        let ctx = secretKey.context
+        let seed = rng.nextSeed()
+        let a = expandUniform(ctx.ring, seed: seed, stream: Streams.uniformA)
+        var e = Sampler.errorPoly(ctx.ring, rng: &rng)
+        e.forwardNTT()
+        var p0 = a * secretKey.evaluation
+        p0.add(e)
+        p0.negate()
+        self.init(context: ctx, p0: p0, seed: seed)
+    }
+
+    init(context: BFVContext, p0: RNSPoly, seed: Seed) {
+        self.context = context
+        self.p0 = p0
+        self.seed = seed
+        self.p1 = expandUniform(context.ring, seed: seed, stream: Streams.uniformA)
+    }
+}
+
+/// The relinearization key: for each RNS limb `i`, an encryption of `s^2` times the CRT basis
+/// element of limb `i` (which is 1 modulo `p_i` and 0 modulo the others), so that a degree-2
+/// ciphertext can be folded back to two polynomials. Its uniform halves come from one seed.
+/// Memory: `8 L^2 N` bytes.
+public struct RelinearizationKey: Sendable {
+    /// The parameters.
+    public let context: BFVContext
+    /// `k0_i = -(a_i s + e_i) + s^2 g_i`, evaluation form, one per limb.
+    let k0: [RNSPoly]
+    /// `a_i`, expanded from `seed`.
+    let k1: [RNSPoly]
+    /// The seed.
+    let seed: Seed
+
+    /// Generates the key for `secretKey` with fresh randomness.
+    public init(secretKey: SecretKey) {
+        var rng = ChaChaDRBG.fresh()
+        self.init(secretKey: secretKey, rng: &rng)
+    }
+
+    /// Generates the key for `secretKey` with randomness from `rng`.
+    public init(secretKey: SecretKey, rng: inout ChaChaDRBG) {
+        let ctx = secretKey.context
+        let seed = rng.nextSeed()
+        let s = secretKey.evaluation
+        let s2 = s * s
+        var k0: [RNSPoly] = []
+        let n = ctx.degree
+        for i in 0..<ctx.ring.limbCount {
+            let a = expandUniform(ctx.ring, seed: seed, stream: Streams.relinearization + UInt64(i))
+            var e = Sampler.errorPoly(ctx.ring, rng: &rng)
+            e.forwardNTT()
+            var k = a * s
+            k.add(e)
+            k.negate()
+            // + s^2 * g_i: g_i is 1 mod p_i and 0 mod the other primes, so only limb i changes.
+            var gi = RNSPoly(zeroIn: ctx.ring, form: .evaluation)
+            var limb = Array(s2.limb(i))
+            gi.withLimb(i) { ptr in for j in 0..<n { ptr[j] = limb[j] } }
+            limb.removeAll()
+            k.add(gi)
+            k0.append(k)
+        }
+        self.init(context: ctx, k0: k0, seed: seed)
+    }
+
+    init(context: BFVContext, k0: [RNSPoly], seed: Seed) {
+        self.context = context
+        self.k0 = k0
+        self.seed = seed
+        self.k1 = (0..<k0.count).map { expandUniform(context.ring, seed: seed, stream: Streams.relinearization + UInt64($0)) }
+    }
+}
+
+/// The uniform polynomial (evaluation form) expanded from `seed` on sub-stream `stream`.
+func expandUniform(_ ring: PolyContext, seed: Seed, stream: UInt64) -> RNSPoly {
+    var g = ChaChaDRBG(seed: seed, stream: stream)
+    return Sampler.uniform(ring, form: .evaluation, rng: &g)
+}
