@@ -99,6 +99,23 @@ public struct Decryptor: Sendable {
         return out
     }
 
+    /// The noise of each coefficient, `[c0 + c1*s - Delta*m]_q` centered, as a `Double`, for a
+    /// ciphertext known to encrypt `message` (statistics and tests; exact up to double rounding).
+    /// - Throws: `BFVError.parameterMismatch` for objects of other parameters.
+    public func noise(_ ct: Ciphertext, message: Plaintext) throws(BFVError) -> [Double] {
+        guard message.context === context else { throw BFVError.parameterMismatch }
+        var x = try phase(ct)
+        x.subtract(context.scaled(message.coefficients, level: ct.level))
+        let q = context.levels[ct.level].q
+        return (0..<context.degree).map { j in
+            var v = x.composedCoefficient(j)
+            let negative = BigWord.compare(BigWord.add(v, v), q) > 0
+            if negative { v = BigWord.subtract(q, v) }
+            let magnitude = v.reversed().reduce(0.0) { $0 * 18446744073709551616.0 + Double($1) }
+            return negative ? -magnitude : magnitude
+        }
+    }
+
     /// The invariant noise budget in bits: `-log2(2 * |nu|_inf)` where `t*x/q = m + nu + t*k`;
     /// 0 when decryption can fail. Cost like `decrypt`.
     /// - Throws: `BFVError.parameterMismatch` for a ciphertext of other parameters.
