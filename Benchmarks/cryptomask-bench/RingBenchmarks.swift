@@ -37,3 +37,22 @@ func ringBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOp
     }
 }
 
+
+/// Component timings behind encryption (named `sampler.*`).
+func samplerBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
+    let n = 4096
+    let ctx = try PolyContext(degree: n, moduli: try Primes.nttFriendly(bits: 50, count: 2, degree: n))
+    var rng = ChaChaDRBG.fresh()
+    run("sampler.uniform") {
+        BenchResult(name: "sampler.uniform", ns: measure { blackHole(Sampler.uniform(ctx, form: .evaluation, rng: &rng)) }, fields: [("N", "\(n)"), ("limbs", "2")])
+    }
+    run("sampler.error") {
+        BenchResult(name: "sampler.error", ns: measure { blackHole(Sampler.errorPoly(ctx, rng: &rng)) }, fields: [("N", "\(n)"), ("limbs", "2")])
+    }
+    run("sampler.ternary") {
+        BenchResult(name: "sampler.ternary", ns: measure { blackHole(Sampler.ternaryPoly(ctx, rng: &rng)) }, fields: [("N", "\(n)"), ("limbs", "2")])
+    }
+    run("chacha.block") {
+        BenchResult(name: "chacha.block", ns: measure(opsPerCall: 1024) { for _ in 0..<1024 { blackHole(rng.next()) } } * 8, fields: [("bytes", "64")])
+    }
+}

@@ -41,6 +41,8 @@ let run: (String, () -> BenchResult) -> Void = { name, body in
 
 do {
     try ringBenchmarks(run, options: options)
+    try bfvBenchmarks(run, options: options)
+    try samplerBenchmarks(run)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)

@@ -79,15 +79,28 @@ public final class BFVContext: Sendable {
         let lv = levels[level]
         let n = degree
         var out = RNSPoly(zeroIn: lv.ring)
-        let t = UInt128(plaintextModulus)
+        let t = plaintextModulus
+        // round((q mod t) * m / t), once per coefficient (the same integer in every limb).
+        var rounding = [UInt64](repeating: 0, count: n)
+        if t.nonzeroBitCount == 1 {
+            let shift = UInt64(t.trailingZeroBitCount)
+            for j in 0..<n {
+                let prod = UInt128(lv.qModT) * UInt128(m[j])
+                rounding[j] = UInt64(truncatingIfNeeded: (prod + UInt128(t / 2)) >> shift)
+            }
+        } else {
+            for j in 0..<n {
+                let prod = lv.qModT.multipliedFullWidth(by: m[j])
+                let (low, carry) = prod.low.addingReportingOverflow(t / 2)
+                rounding[j] = t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient
+            }
+        }
         for (i, p) in lv.ring.moduli.enumerated() {
             let w = lv.qDivT[i]
             let ws = p.shoupPrecompute(w)
             out.withLimb(i) { limb in
                 for j in 0..<n {
-                    let mj = m[j]
-                    let rounding = (2 * UInt128(lv.qModT) * UInt128(mj) + t) / (2 * t)
-                    limb[j] = p.add(p.multiplyShoup(mj, w, ws), p.reduce(rounding))
+                    limb[j] = p.add(p.multiplyShoup(m[j], w, ws), p.reduce(rounding[j]))
                 }
             }
         }

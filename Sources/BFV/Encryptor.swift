@@ -24,17 +24,11 @@ public struct Encryptor: Sendable {
     /// - Throws: `BFVError.parameterMismatch` if the plaintext has other parameters.
     public func encrypt(_ plaintext: Plaintext, rng: inout ChaChaDRBG) throws(BFVError) -> Ciphertext {
         guard plaintext.context === context else { throw BFVError.parameterMismatch }
-        var dm = context.scaled(plaintext.coefficients)
-        dm.forwardNTT()
+        // Delta*m joins the error in coefficient form, so both share one NTT per limb.
+        let dm = context.scaled(plaintext.coefficients)
         switch key {
-        case .secret(let s):
-            var c = encryptZeroSymmetric(s, rng: &rng)
-            c.polys[0].add(dm)
-            return c
-        case .publicKey(let pk):
-            var c = encryptZeroPublic(pk, flooding: nil, rng: &rng)
-            c.polys[0].add(dm)
-            return c
+        case .secret(let s): return encryptZeroSymmetric(s, adding: dm, rng: &rng)
+        case .publicKey(let pk): return encryptZeroPublic(pk, flooding: nil, adding: dm, rng: &rng)
         }
     }
 
@@ -48,11 +42,12 @@ public struct Encryptor: Sendable {
         return encryptZeroPublic(pk, flooding: flooding, rng: &rng)
     }
 
-    /// `(-a*s + e, a)` with `a` from a fresh seed; evaluation form.
-    func encryptZeroSymmetric(_ s: SecretKey, rng: inout ChaChaDRBG) -> Ciphertext {
+    /// `(-a*s + e + extra, a)` with `a` from a fresh seed; evaluation form.
+    func encryptZeroSymmetric(_ s: SecretKey, adding extra: RNSPoly? = nil, rng: inout ChaChaDRBG) -> Ciphertext {
         let seed = rng.nextSeed()
         let a = expandUniform(context.ring, seed: seed, stream: Streams.uniformA)
         var e = Sampler.errorPoly(context.ring, rng: &rng)
+        if let extra { e.add(extra) }
         e.forwardNTT()
         var c0 = a * s.evaluation
         c0.negate()
@@ -60,13 +55,14 @@ public struct Encryptor: Sendable {
         return Ciphertext(context: context, polys: [c0, a], seed: seed)
     }
 
-    /// `(p0*u + e1, p1*u + e2)`, `u` ternary; `e1` flooded when asked. Evaluation form.
-    func encryptZeroPublic(_ pk: PublicKey, flooding: UInt128?, rng: inout ChaChaDRBG) -> Ciphertext {
+    /// `(p0*u + e1 + extra, p1*u + e2)`, `u` ternary; `e1` flooded when asked. Evaluation form.
+    func encryptZeroPublic(_ pk: PublicKey, flooding: UInt128?, adding extra: RNSPoly? = nil, rng: inout ChaChaDRBG) -> Ciphertext {
         var (u, _) = Sampler.ternaryPoly(context.ring, rng: &rng)
         u.forwardNTT()
         var e1 = flooding.map { Flooding.noise(context.ring, bound: $0, rng: &rng) }
             ?? Sampler.errorPoly(context.ring, rng: &rng)
         var e2 = Sampler.errorPoly(context.ring, rng: &rng)
+        if let extra { e1.add(extra) }
         e1.forwardNTT()
         e2.forwardNTT()
         var c0 = pk.p0 * u

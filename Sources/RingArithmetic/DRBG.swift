@@ -57,9 +57,7 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
         let start = counter
         key.withUnsafeBufferPointer { k in
             buffer.withUnsafeMutableBufferPointer { out in
-                for b in 0..<4 {
-                    ChaCha20.block(key: k.baseAddress!, counter: start &+ UInt32(b), nonce: n, into: out.baseAddress! + 16 * b)
-                }
+                ChaCha20.fourBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
             }
         }
         counter &+= 4

@@ -41,10 +41,15 @@ extension RNSPoly {
                                     sinceFold = 1
                                 }
                                 let y = rp[k] + limb * n + start
-                                for r in 0..<rows {
-                                    let x = lp[r][k] + limb * n + start
-                                    let ar = a + r * tile
-                                    for j in 0..<tile { ar[j] &+= UInt128(x[j]) &* UInt128(y[j]) }
+                                if rows == 2 {
+                                    // Both ciphertext polynomials against one plaintext load.
+                                    twoRowKernel(a, a + tile, lp[0][k] + limb * n + start, lp[1][k] + limb * n + start, y, tile)
+                                } else {
+                                    for r in 0..<rows {
+                                        let x = lp[r][k] + limb * n + start
+                                        let ar = a + r * tile
+                                        for j in 0..<tile { ar[j] &+= UInt128(x[j]) &* UInt128(y[j]) }
+                                    }
                                 }
                                 sinceFold += 1
                             }
@@ -61,6 +66,21 @@ extension RNSPoly {
         }
         for r in 0..<rows { out[r].data = outData[r] }
         return out
+    }
+}
+
+/// `a0[j] += x0[j]*y[j]`, `a1[j] += x1[j]*y[j]` for `j < count`, without reduction.
+@inline(never)
+func twoRowKernel(
+    _ a0: UnsafeMutablePointer<UInt128>, _ a1: UnsafeMutablePointer<UInt128>,
+    _ x0: UnsafePointer<UInt64>, _ x1: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, _ count: Int
+) {
+    for j in 0..<count {
+        let yj = y[j]
+        let p0 = x0[j].multipliedFullWidth(by: yj)
+        let p1 = x1[j].multipliedFullWidth(by: yj)
+        a0[j] &+= UInt128(p0.high) << 64 | UInt128(p0.low)
+        a1[j] &+= UInt128(p1.high) << 64 | UInt128(p1.low)
     }
 }
 

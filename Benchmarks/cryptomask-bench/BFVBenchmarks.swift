@@ -1,0 +1,51 @@
+import BFV
+import RingArithmetic
+
+/// BFV benchmarks at the FaceMatch preset (N = 4096, two 50-bit primes, t = 2^17), plus the
+/// ciphertext product at a batching variant (t = 65537).
+func bfvBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) throws {
+    let params = Parameters.faceMatch4096
+    let ctx = try BFVContext(params)
+    let fields: [(String, String)] = [("N", "\(params.degree)"), ("limbs", "\(params.coefficientModuli.count)"),
+                                       ("bits", format(params.logModulus))]
+    var rng = ChaChaDRBG.fresh()
+    let sk = SecretKey(context: ctx, rng: &rng)
+    let pk = PublicKey(secretKey: sk, rng: &rng)
+    let pt = try CoefficientEncoder(context: ctx).encode((0..<params.degree).map { Int64($0 % 255) - 127 })
+    let symmetric = Encryptor(secretKey: sk), asymmetric = Encryptor(publicKey: pk)
+    run("bfv.encrypt.symmetric") {
+        let ns = measure { blackHole(try? symmetric.encrypt(pt, rng: &rng)) }
+        return BenchResult(name: "bfv.encrypt.symmetric", ns: ns, fields: fields)
+    }
+    run("bfv.encrypt.public") {
+        let ns = measure { blackHole(try? asymmetric.encrypt(pt, rng: &rng)) }
+        return BenchResult(name: "bfv.encrypt.public", ns: ns, fields: fields)
+    }
+    let ct = (try? symmetric.encrypt(pt, rng: &rng))!
+    run("bfv.decrypt") {
+        let dec = Decryptor(secretKey: sk)
+        let ns = measure { blackHole(try? dec.decrypt(ct)) }
+        return BenchResult(name: "bfv.decrypt", ns: ns, fields: fields)
+    }
+    run("bfv.mulacc") {
+        // sum_k ct_k * pt_k over `terms` pairs; ns per coefficient multiply-accumulate
+        // (each ciphertext polynomial coefficient in every limb counts once).
+        let terms = Int(options.values["terms"] ?? "64") ?? 64
+        let cts = (0..<terms).map { _ in (try? symmetric.encrypt(pt, rng: &rng))! }
+        let pts = (0..<terms).map { _ in (try? EvaluationPlaintext(pt))! }
+        let ev = Evaluator(context: ctx)
+        let perCall = Double(terms * 2 * params.degree * params.coefficientModuli.count)
+        let ns = measure(opsPerCall: perCall) { blackHole(try? ev.multiplyAccumulate(cts, pts)) }
+        return BenchResult(name: "bfv.mulacc", ns: ns, fields: fields + [("terms", "\(terms)")])
+    }
+    run("bfv.mul") {
+        let batching = (try? BFVContext(Parameters(degree: 4096, coefficientModuli: params.coefficientModuli, plaintextModulus: 65537)))!
+        let skb = SecretKey(context: batching, rng: &rng)
+        let rk = RelinearizationKey(secretKey: skb, rng: &rng)
+        let encoder = (try? BatchEncoder(context: batching))!
+        let x = (try? Encryptor(secretKey: skb).encrypt(encoder.encode([1, 2, 3]), rng: &rng))!
+        let ev = Evaluator(context: batching)
+        let ns = measure(minBatches: 5) { blackHole(try? ev.multiply(x, x, relinearizationKey: rk)) }
+        return BenchResult(name: "bfv.mul", ns: ns, fields: fields + [("t", "65537")])
+    }
+}
