@@ -1,0 +1,152 @@
+import Dispatch
+import Synchronization
+
+/// Protocol message types: one byte at the head of every frame.
+public struct MessageType: RawRepresentable, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let baseOTQuery = MessageType(rawValue: 0x10)
+    public static let baseOTReply = MessageType(rawValue: 0x11)
+    public static let otExtension = MessageType(rawValue: 0x12)
+    public static let otMessages = MessageType(rawValue: 0x13)
+    public static let andOpen = MessageType(rawValue: 0x20)
+    public static let triple = MessageType(rawValue: 0x21)
+    public static let output = MessageType(rawValue: 0x22)
+}
+
+/// Bytes sent and received, in total and per named phase. Every frame counts its full size:
+/// `1 (type) + 4 (length) + payload` bytes.
+public struct ChannelStatistics: Sendable, Equatable {
+    /// Bytes sent in all phases.
+    public var bytesSent = 0
+    /// Bytes received in all phases.
+    public var bytesReceived = 0
+    /// Frames sent.
+    public var framesSent = 0
+    /// Frames received.
+    public var framesReceived = 0
+    /// Per phase: (sent, received).
+    public var phases: [String: (sent: Int, received: Int)] = [:]
+
+    public init() {}
+
+    public static func == (a: ChannelStatistics, b: ChannelStatistics) -> Bool {
+        a.bytesSent == b.bytesSent && a.bytesReceived == b.bytesReceived && a.framesSent == b.framesSent
+            && a.framesReceived == b.framesReceived && a.phases.mapValues { [$0.sent, $0.received] } == b.phases.mapValues { [$0.sent, $0.received] }
+    }
+
+    mutating func record(sent: Int, phase: String) {
+        bytesSent += sent
+        framesSent += 1
+        phases[phase, default: (0, 0)].sent += sent
+    }
+
+    mutating func record(received: Int, phase: String) {
+        bytesReceived += received
+        framesReceived += 1
+        phases[phase, default: (0, 0)].received += received
+    }
+}
+
+/// An ordered, reliable, framed message channel between two parties. Frames are
+/// `type (1 byte) | length (4 bytes LE) | payload`; every implementation enforces a maximum
+/// frame size and counts bytes per phase. Protocols never assume a transport.
+public protocol Channel: AnyObject, Sendable {
+    /// Sends one frame. Blocks until the transport accepted it.
+    func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError)
+    /// Receives the next frame, which must have type `type`.
+    /// - Throws: `.unexpectedMessage` for another type, `.channelClosed`, `.timeout`, `.frameTooLarge`.
+    func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8]
+    /// The byte counters.
+    var statistics: ChannelStatistics { get }
+    /// Names the phase that subsequent frames are counted under.
+    func setPhase(_ name: String)
+}
+
+/// The framing overhead of every message: type and length.
+public let frameHeaderSize = 5
+
+/// One end of an in-memory channel pair (for tests, benchmarks and single-process sessions).
+/// Frames cross by reference; a receive blocks until a frame arrives or the peer closes.
+public final class InMemoryChannel: Channel, @unchecked Sendable {
+    private final class Mailbox: @unchecked Sendable {
+        let lock = Mutex<(frames: [(MessageType, [UInt8])], head: Int, closed: Bool)>(([], 0, false))
+        let available = DispatchSemaphore(value: 0)
+    }
+
+    private let inbox: Mailbox
+    private let outbox: Mailbox
+    private let state = Mutex<(stats: ChannelStatistics, phase: String)>((ChannelStatistics(), "default"))
+    /// The largest payload accepted.
+    public let maxFrameSize: Int
+    /// How long `receive` waits, in seconds (`nil`: forever).
+    public let timeout: Double?
+
+    private init(inbox: Mailbox, outbox: Mailbox, maxFrameSize: Int, timeout: Double?) {
+        self.inbox = inbox
+        self.outbox = outbox
+        self.maxFrameSize = maxFrameSize
+        self.timeout = timeout
+    }
+
+    /// Two connected ends.
+    public static func pair(maxFrameSize: Int = 1 << 30, timeout: Double? = 300) -> (InMemoryChannel, InMemoryChannel) {
+        let a = Mailbox(), b = Mailbox()
+        return (InMemoryChannel(inbox: a, outbox: b, maxFrameSize: maxFrameSize, timeout: timeout),
+                InMemoryChannel(inbox: b, outbox: a, maxFrameSize: maxFrameSize, timeout: timeout))
+    }
+
+    public func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) {
+        guard payload.count <= maxFrameSize else { throw SecureCompareError.frameTooLarge(payload.count) }
+        let closed = outbox.lock.withLock { box -> Bool in
+            if box.closed { return true }
+            box.frames.append((type, payload))
+            return false
+        }
+        if closed { throw SecureCompareError.channelClosed }
+        outbox.available.signal()
+        state.withLock { $0.stats.record(sent: frameHeaderSize + payload.count, phase: $0.phase) }
+    }
+
+    public func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8] {
+        let deadline: DispatchTime = timeout.map { .now() + $0 } ?? .distantFuture
+        while true {
+            let frame = inbox.lock.withLock { box -> (MessageType, [UInt8])?? in
+                if box.head < box.frames.count {
+                    let f = box.frames[box.head]
+                    box.frames[box.head] = (f.0, [])
+                    box.head += 1
+                    if box.head > 1024 && box.head * 2 > box.frames.count {
+                        box.frames.removeFirst(box.head)
+                        box.head = 0
+                    }
+                    return .some(f)
+                }
+                return box.closed ? .some(nil) : nil
+            }
+            switch frame {
+            case .some(.some(let (t, payload))):
+                state.withLock { $0.stats.record(received: frameHeaderSize + payload.count, phase: $0.phase) }
+                guard t == type else { throw SecureCompareError.unexpectedMessage(expected: type.rawValue, received: t.rawValue) }
+                return payload
+            case .some(.none):
+                throw SecureCompareError.channelClosed
+            case .none:
+                if inbox.available.wait(timeout: deadline) == .timedOut { throw SecureCompareError.timeout }
+            }
+        }
+    }
+
+    /// Closes both directions: the peer's pending and future receives fail with `.channelClosed`.
+    public func close() {
+        for box in [inbox, outbox] {
+            box.lock.withLock { $0.closed = true }
+            box.available.signal()
+        }
+    }
+
+    public var statistics: ChannelStatistics { state.withLock { $0.stats } }
+
+    public func setPhase(_ name: String) { state.withLock { $0.phase = name } }
+}

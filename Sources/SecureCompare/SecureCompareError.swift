@@ -1,0 +1,21 @@
+import BFV
+
+/// Errors of the two-party layer. Each case says what went wrong and what to do.
+public enum SecureCompareError: Error, Sendable, Equatable {
+    /// The peer closed the channel (or it was closed locally).
+    case channelClosed
+    /// A frame exceeded the channel's maximum size.
+    case frameTooLarge(Int)
+    /// A frame of another type arrived than the protocol expected.
+    case unexpectedMessage(expected: UInt8, received: UInt8)
+    /// A message had the wrong length or content; the text names it.
+    case malformed(String)
+    /// No message arrived within the timeout.
+    case timeout
+    /// An argument was out of range; the text says which.
+    case invalidArgument(String)
+    /// The underlying BFV layer failed.
+    case bfv(BFVError)
+    /// A transport failure (socket error text).
+    case transport(String)
+}
