@@ -57,11 +57,21 @@ public struct Decryptor: Sendable {
     /// Decrypts a power-of-two ciphertext with plaintext modulus `2^plaintextBits`: returns
     /// `round(2^plaintextBits * x / 2^bits)` for each coefficient that `c0` holds (in the order of
     /// `c0Indices`). Cost: one negacyclic product `c1 * s` (NTT over the key's ring).
-    /// - Throws: `BFVError.invalidValue` unless `1 <= plaintextBits < bits`, or if the ring is too
-    ///   small to compute `c1*s` exactly.
+    /// - Throws: `BFVError.invalidValue` unless `1 <= plaintextBits < bits`.
     public func decrypt(_ ct: PowerOfTwoCiphertext, plaintextBits: Int) throws(BFVError) -> [UInt64] {
-        guard plaintextBits >= 1, plaintextBits < ct.bits else {
+        guard plaintextBits >= 1, plaintextBits < ct.bits, plaintextBits < 63 else {
             throw BFVError.invalidValue("plaintext bits must be in 1 ..< \(ct.bits)")
+        }
+        return try decrypt(ct, plaintextModulus: UInt64(1) << UInt64(plaintextBits))
+    }
+
+    /// Decrypts a power-of-two ciphertext with any plaintext modulus `t' < 2^bits` (for example
+    /// the batching prime): `round(t' * x / 2^bits) mod t'` for each coefficient `c0` holds.
+    /// - Throws: `BFVError.invalidValue` unless `2 <= t' < 2^bits`, or if `c1*s` cannot be
+    ///   computed exactly in the key's ring.
+    public func decrypt(_ ct: PowerOfTwoCiphertext, plaintextModulus tPrime: UInt64) throws(BFVError) -> [UInt64] {
+        guard tPrime >= 2, ct.bits == 64 || tPrime < UInt64(1) << UInt64(ct.bits) else {
+            throw BFVError.invalidValue("plaintext modulus must be in 2 ..< 2^\(ct.bits)")
         }
         let n = context.degree
         guard ct.c1.count == n else { throw BFVError.invalidValue("c1 must have N coefficients") }
@@ -79,22 +89,21 @@ public struct Decryptor: Sendable {
         product.inverseNTT()
         let mask: UInt64 = ct.bits == 64 ? .max : (1 << UInt64(ct.bits)) - 1
         let indices = ct.c0Indices ?? Array(0..<n)
-        let shift = UInt64(ct.bits - plaintextBits)
         let residues = product.residues
         let q = ring.modulusProduct
         var out: [UInt64] = []
         out.reserveCapacity(indices.count)
         for (k, j) in indices.enumerated() {
-            // The integer c1*s at j (centered, small), reduced mod 2^bits.
+            // The integer c1*s at j (centered, small), reduced mod 2^bits; only the low word
+            // matters modulo 2^bits (bits <= 64).
             let words = ring.crt.compose((0..<ring.limbCount).map { residues[$0 * n + j] })
-            // Only the low word matters modulo 2^bits (bits <= 64).
             let negative = BigWord.compare(BigWord.add(words, words), q) > 0
             let magnitude = negative ? BigWord.subtract(q, words)[0] : words[0]
             let cs = negative ? (0 &- magnitude) : magnitude
             let x = (ct.c0[k] &+ cs) & mask
-            // round(x * 2^plaintextBits / 2^bits) mod 2^plaintextBits.
-            let rounded = (x &+ (1 << (shift - 1))) >> shift
-            out.append(rounded & ((1 << UInt64(plaintextBits)) - 1))
+            // round(t' * x / 2^bits) mod t'.
+            let product = UInt128(x) * UInt128(tPrime) + (UInt128(1) << UInt128(ct.bits - 1))
+            out.append(UInt64(truncatingIfNeeded: (product >> UInt128(ct.bits)) % UInt128(tPrime)))
         }
         return out
     }

@@ -1,0 +1,204 @@
+import RingArithmetic
+
+/// The IKNP OT extension (kappa = 128), semi-honest: after 128 base OTs in the reverse
+/// direction, every further OT costs the receiver 128 bits of communication and both parties a
+/// PRG call, a bit-matrix transpose and one or two hash evaluations (`OTHash`).
+///
+/// Byte accounting per `extend` call of `m` OTs (`m` rounded up to a multiple of 128):
+/// receiver to sender `5 + 16 * m` bytes; chosen-message transfers add `5 + 32 * m` bytes from
+/// sender to receiver. Setup: one base-OT exchange (see `BaseOT`).
+enum IKNP {
+    /// Extends `m` OTs at a time in multiples of this many.
+    static let granularity = 128
+
+    /// The PRG of one column: ChaCha20 keyed by a 128-bit base-OT seed (zero-padded to 32 bytes).
+    static func generator(_ seed: Block) -> ChaChaDRBG {
+        ChaChaDRBG(seed: (try? Seed(bytes: seed.bytes + [UInt8](repeating: 0, count: 16)))!, stream: 0x4f54)
+    }
+
+    static func padded(_ m: Int) -> Int { (m + granularity - 1) / granularity * granularity }
+}
+
+/// The IKNP sender (it is the receiver of the base OTs). Holds the secret `s` and one column PRG
+/// per bit of `s`. Outputs of OT number `j`: `x0 = H(j, q_j)` and `x1 = H(j, q_j ^ s)`.
+public final class OTExtensionSender {
+    let channel: Channel
+    var rng: ChaChaDRBG
+    let s: Block
+    var columns: [ChaChaDRBG] = []
+    /// The next unused OT index (hash tweak); both parties advance it identically.
+    public private(set) var nextIndex: UInt64 = 0
+
+    /// Creates the sender; call `setup()` before extending.
+    public init(channel: Channel, rng: ChaChaDRBG) {
+        self.channel = channel
+        self.rng = rng
+        self.s = Block.random(&self.rng)
+    }
+
+    /// Runs the 128 base OTs as their receiver with choice bits `s`.
+    public func setup() throws(SecureCompareError) {
+        let keys = try BaseOT.receive(choices: (0..<128).map { s.bit($0) }, channel: channel, rng: &rng)
+        columns = keys.map(IKNP.generator)
+    }
+
+    /// The rows `q_j = t_j ^ r_j * s` of `m` new OTs and the index of the first.
+    func extend(_ m: Int) throws(SecureCompareError) -> (rows: [Block], first: UInt64) {
+        guard columns.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
+        let padded = IKNP.padded(m)
+        let words = padded / 64
+        let u = try channel.receive(.otExtension)
+        guard u.count == 128 * words * 8 else { throw SecureCompareError.malformed("OT extension matrix of \(u.count) bytes, expected \(128 * words * 8)") }
+        var cols = [[UInt64]](repeating: [], count: 128)
+        u.withUnsafeBufferPointer { ub in
+            for i in 0..<128 {
+                var col = [UInt64](repeating: 0, count: words)
+                let mask = 0 &- UInt64(s.bit(i) ? 1 : 0)
+                for w in 0..<words {
+                    var word: UInt64 = 0
+                    let base = (i * words + w) * 8
+                    for k in 0..<8 { word |= UInt64(ub[base + k]) << (8 * UInt64(k)) }
+                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
+                    col[w] = columns[i].next() ^ (word & mask)
+                }
+                cols[i] = col
+            }
+        }
+        let rows = Transpose.columnsToRows(cols, words: words)
+        let first = nextIndex
+        nextIndex += UInt64(padded)
+        return (Array(rows.prefix(m)), first)
+    }
+
+    /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
+    public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
+        let (rows, first) = try extend(m)
+        let x0 = OTHash.hash(firstTweak: first, blocks: rows)
+        let x1 = OTHash.hash(firstTweak: first, blocks: rows.map { $0 ^ s })
+        return (0..<m).map { (x0[$0], x1[$0]) }
+    }
+
+    /// `m` random OTs on bits: `m0[j], m1[j]` (the low bit of each hash).
+    public func randomBitOTs(_ m: Int) throws(SecureCompareError) -> (m0: BitVector, m1: BitVector) {
+        let pairs = try randomOTs(m)
+        var m0 = BitVector(count: m), m1 = BitVector(count: m)
+        for (j, (a, b)) in pairs.enumerated() {
+            m0[j] = a.low & 1 == 1
+            m1[j] = b.low & 1 == 1
+        }
+        return (m0, m1)
+    }
+
+    /// Chosen-message OT: the receiver learns `messages[j].0` or `.1` by its choice bits.
+    public func send(_ messages: [(Block, Block)]) throws(SecureCompareError) {
+        let pads = try randomOTs(messages.count)
+        var out = [UInt8]()
+        out.reserveCapacity(32 * messages.count)
+        for (j, (m0, m1)) in messages.enumerated() {
+            out += (m0 ^ pads[j].0).bytes
+            out += (m1 ^ pads[j].1).bytes
+        }
+        try channel.send(.otMessages, out)
+    }
+
+    /// Correlated OT with offset `delta`: returns `x0` per OT; the receiver gets
+    /// `x0 ^ c_j * delta`. Costs one extra 16-byte message per OT.
+    public func correlatedOTs(_ m: Int, delta: Block) throws(SecureCompareError) -> [Block] {
+        let pads = try randomOTs(m)
+        var out = [UInt8]()
+        out.reserveCapacity(16 * m)
+        for (x0, x1) in pads { out += (x0 ^ delta ^ x1).bytes }
+        try channel.send(.otMessages, out)
+        return pads.map(\.0)
+    }
+}
+
+/// The IKNP receiver (it is the sender of the base OTs): chooses one message per OT.
+public final class OTExtensionReceiver {
+    let channel: Channel
+    var rng: ChaChaDRBG
+    var columns0: [ChaChaDRBG] = []
+    var columns1: [ChaChaDRBG] = []
+    /// The next unused OT index (hash tweak).
+    public private(set) var nextIndex: UInt64 = 0
+
+    /// Creates the receiver; call `setup()` before extending.
+    public init(channel: Channel, rng: ChaChaDRBG) {
+        self.channel = channel
+        self.rng = rng
+    }
+
+    /// Runs the 128 base OTs as their sender with random seed pairs.
+    public func setup() throws(SecureCompareError) {
+        let pairs = (0..<128).map { _ in (Block.random(&rng), Block.random(&rng)) }
+        try BaseOT.send(pairs: pairs, channel: channel, rng: &rng)
+        columns0 = pairs.map { IKNP.generator($0.0) }
+        columns1 = pairs.map { IKNP.generator($0.1) }
+    }
+
+    /// The rows `t_j` for choice bits `choices` (sends the `u` matrix) and the first index.
+    func extend(_ choices: BitVector) throws(SecureCompareError) -> (rows: [Block], first: UInt64) {
+        guard columns0.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
+        let m = choices.count
+        let padded = IKNP.padded(m)
+        let words = padded / 64
+        var r = choices.words
+        r += [UInt64](repeating: 0, count: words - r.count)
+        var cols = [[UInt64]](repeating: [], count: 128)
+        var u = [UInt8](repeating: 0, count: 128 * words * 8)
+        u.withUnsafeMutableBufferPointer { ub in
+            for i in 0..<128 {
+                var col = [UInt64](repeating: 0, count: words)
+                for w in 0..<words {
+                    let t = columns0[i].next()
+                    col[w] = t
+                    // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
+                    let word = t ^ columns1[i].next() ^ r[w]
+                    let base = (i * words + w) * 8
+                    for k in 0..<8 { ub[base + k] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(k))) }
+                }
+                cols[i] = col
+            }
+        }
+        try channel.send(.otExtension, u)
+        let rows = Transpose.columnsToRows(cols, words: words)
+        let first = nextIndex
+        nextIndex += UInt64(padded)
+        return (Array(rows.prefix(m)), first)
+    }
+
+    /// Random OTs with chosen choice bits: returns `x_{c_j}` per OT.
+    public func randomOTs(choices: BitVector) throws(SecureCompareError) -> [Block] {
+        let (rows, first) = try extend(choices)
+        return OTHash.hash(firstTweak: first, blocks: rows)
+    }
+
+    /// Random bit OTs: returns `m_{c_j}` per OT.
+    public func randomBitOTs(choices: BitVector) throws(SecureCompareError) -> BitVector {
+        let x = try randomOTs(choices: choices)
+        var out = BitVector(count: choices.count)
+        for (j, b) in x.enumerated() where b.low & 1 == 1 { out[j] = true }
+        return out
+    }
+
+    /// Chosen-message OT: receives the chosen message of each pair.
+    public func receive(choices: BitVector) throws(SecureCompareError) -> [Block] {
+        let pads = try randomOTs(choices: choices)
+        let payload = try channel.receive(.otMessages)
+        guard payload.count == 32 * choices.count else { throw SecureCompareError.malformed("OT messages of \(payload.count) bytes") }
+        return (0..<choices.count).map { j in
+            Block.read(payload, 32 * j + (choices[j] ? 16 : 0)) ^ pads[j]
+        }
+    }
+
+    /// Correlated OT: returns `x0 ^ c_j * delta` per OT (see `OTExtensionSender.correlatedOTs`).
+    public func correlatedOTs(choices: BitVector) throws(SecureCompareError) -> [Block] {
+        let pads = try randomOTs(choices: choices)
+        let payload = try channel.receive(.otMessages)
+        guard payload.count == 16 * choices.count else { throw SecureCompareError.malformed("correlated OT messages of \(payload.count) bytes") }
+        return (0..<choices.count).map { j in
+            // y_j = x0 ^ delta ^ x1; with c = 1 the receiver holds x1 and adds y_j.
+            choices[j] ? pads[j] ^ Block.read(payload, 16 * j) : pads[j]
+        }
+    }
+}

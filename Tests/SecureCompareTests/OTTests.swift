@@ -1,0 +1,66 @@
+import Testing
+import RingArithmetic
+import SecureCompare
+
+@Suite("Oblivious transfer")
+struct OTTests {
+    @Test("base OT delivers the chosen 128-bit messages in both directions of use")
+    func baseOT() throws {
+        var g = testRNG(1)
+        let pairs = (0..<128).map { _ in (Block.random(&g), Block.random(&g)) }
+        let choices = (0..<128).map { _ in g.next() & 1 == 1 }
+        let (_, got, server, client) = try runParties({ ch in
+            var rng = testRNG(2)
+            try BaseOT.send(pairs: pairs, channel: ch, rng: &rng)
+        }, { ch in
+            var rng = testRNG(3)
+            return try BaseOT.receive(choices: choices, channel: ch, rng: &rng)
+        })
+        #expect(got == (0..<128).map { choices[$0] ? pairs[$0].1 : pairs[$0].0 })
+        // Byte accounting is exact and symmetric.
+        #expect(server.statistics.bytesSent == client.statistics.bytesReceived)
+        #expect(client.statistics.bytesSent == server.statistics.bytesReceived)
+        #expect(server.statistics.framesSent == 1 && client.statistics.framesSent == 1)
+    }
+
+    @Test("IKNP random, chosen, correlated and bit OTs are correct for 10^6 OTs")
+    func iknp() throws {
+        let count = 1_000_000
+        var g = testRNG(4)
+        let choices = BitVector.random(count: count, rng: &g)
+        let messages = (0..<1000).map { _ in (Block.random(&g), Block.random(&g)) }
+        let delta = Block.random(&g)
+        let (s, r, server, client) = try runParties({ ch in
+            let sender = OTExtensionSender(channel: ch, rng: testRNG(5))
+            try sender.setup()
+            let random = try sender.randomOTs(count)
+            try sender.send(messages)
+            let correlated = try sender.correlatedOTs(1000, delta: delta)
+            let bits = try sender.randomBitOTs(5000)
+            return (random, correlated, bits)
+        }, { ch in
+            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(6))
+            try receiver.setup()
+            let random = try receiver.randomOTs(choices: choices)
+            let chosen = try receiver.receive(choices: choices.slice(0..<1000))
+            let correlated = try receiver.correlatedOTs(choices: choices.slice(0..<1000))
+            let bits = try receiver.randomBitOTs(choices: choices.slice(0..<5000))
+            return (random, chosen, correlated, bits)
+        })
+        var mismatches = 0
+        for j in 0..<count where r.0[j] != (choices[j] ? s.0[j].1 : s.0[j].0) { mismatches += 1 }
+        #expect(mismatches == 0)
+        // The unchosen output differs from the chosen one (no degenerate s).
+        #expect(s.0[0].0 != s.0[0].1)
+        #expect(r.1 == (0..<1000).map { choices[$0] ? messages[$0].1 : messages[$0].0 })
+        #expect(r.2 == (0..<1000).map { choices[$0] ? s.1[$0] ^ delta : s.1[$0] })
+        for j in 0..<5000 { #expect(r.3[j] == (choices[j] ? s.2.m1[j] : s.2.m0[j])) }
+        // Random bit outputs are balanced.
+        #expect(abs(s.2.m0.popCount - 2500) < 200)
+        // u matrix: 16 bytes per OT (rounded to 128) plus frame headers.
+        let extensionBytes = client.statistics.bytesSent
+        let expected = (16 * 1_000_064 + 5) + (16 * 1024 + 5) * 3 + (16 * 5120 + 5)
+        #expect(extensionBytes - 58_000 < expected && extensionBytes > expected)
+        #expect(server.statistics.bytesReceived == client.statistics.bytesSent)
+    }
+}
