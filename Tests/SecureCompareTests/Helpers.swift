@@ -35,3 +35,46 @@ func runParties<A, B>(
     let rb = try b.value!.get()
     return (ra, rb, cs, cc)
 }
+
+/// Forwards to another channel and records every frame (tests of byte accounting and of what
+/// a party receives).
+final class RecordingChannel: Channel, @unchecked Sendable {
+    let inner: Channel
+    var received: [(MessageType, [UInt8])] = []
+    var sentBytes = 0, receivedBytes = 0
+
+    init(_ inner: Channel) { self.inner = inner }
+
+    func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) {
+        try inner.send(type, payload)
+        sentBytes += 5 + payload.count
+    }
+
+    func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8] {
+        let p = try inner.receive(type)
+        received.append((type, p))
+        receivedBytes += 5 + p.count
+        return p
+    }
+
+    var statistics: ChannelStatistics { inner.statistics }
+    func setPhase(_ name: String) { inner.setPhase(name) }
+}
+
+/// Runs a server and a client comparison party (set up) and returns both results.
+func runComparison<A, B>(
+    seed: UInt64,
+    _ server: @escaping @Sendable (ComparisonServer) throws -> A,
+    _ client: @escaping @Sendable (ComparisonClient) throws -> B
+) throws -> (A, B) {
+    let (a, b, _, _) = try runParties({ ch in
+        let s = ComparisonServer(channel: ch, rng: testRNG(seed))
+        try s.setup()
+        return try server(s)
+    }, { ch in
+        let c = ComparisonClient(channel: ch, rng: testRNG(seed + 1000))
+        try c.setup()
+        return try client(c)
+    })
+    return (a, b)
+}

@@ -1,0 +1,60 @@
+/// XOR-shared booleans: Beaver bit triples from random bit OTs and batched AND gates.
+///
+/// Triples: each costs two bit random OTs from the one IKNP instance (the second reversed, so
+/// the client acts as its sender), i.e. `2 * 16` bytes from client to server and no other
+/// message. AND of `n` shared bit pairs: one exchange of `2n` bits each way (`5 + ceil(2n/8)`
+/// bytes per direction), plus the triples.
+extension Engine {
+    /// Makes `n` fresh triples and appends them to the pool.
+    func makeTriples(_ n: Int) throws(SecureCompareError) {
+        guard n > 0 else { return }
+        channel.setPhase("triples")
+        var a: BitVector, b: BitVector, c: BitVector
+        if let sender {
+            // Direct OTs 0..<n: the server holds (m0, m1), so a0 = m0 ^ m1 and u = m0 is its
+            // share of a0 * b1. Reversed OTs n..<2n: the server is the receiver with choice
+            // b0 = m0' ^ m1' and output v' = m0', its share of a1 * b0.
+            let (m0, m1) = try sender.randomBitOTs(2 * n)
+            let direct0 = m0.range(0, n), direct1 = m1.range(0, n)
+            let reversed0 = m0.range(n, n), reversed1 = m1.range(n, n)
+            a = direct0 ^ direct1
+            b = reversed0 ^ reversed1
+            c = (a & b) ^ direct0 ^ reversed0
+        } else {
+            // The client chose c (b1 for direct OTs, a1 for reversed ones) and got m_c: v for
+            // a0 * b1 and, as the reversed sender's m0, u' for a1 * b0.
+            let choices = BitVector.random(count: 2 * n, rng: &rng)
+            let mc = try receiver!.randomBitOTs(choices: choices)
+            b = choices.range(0, n)
+            a = choices.range(n, n)
+            c = (a & b) ^ mc.range(0, n) ^ mc.range(n, n)
+        }
+        pool = (BitVector.concatenate([pool.a, a]), BitVector.concatenate([pool.b, b]), BitVector.concatenate([pool.c, c]))
+    }
+
+    /// Takes `n` triples from the pool (making more if needed).
+    func takeTriples(_ n: Int) throws(SecureCompareError) -> (a: BitVector, b: BitVector, c: BitVector) {
+        if pool.a.count < n { try makeTriples(n - pool.a.count) }
+        let rest = pool.a.count - n
+        let out = (pool.a.range(0, n), pool.b.range(0, n), pool.c.range(0, n))
+        pool = (pool.a.slice(n ..< n + rest), pool.b.slice(n ..< n + rest), pool.c.slice(n ..< n + rest))
+        return out
+    }
+
+    /// Shares of `x & y` for shared bit vectors (one round).
+    func and(_ x: BitVector, _ y: BitVector) throws(SecureCompareError) -> BitVector {
+        precondition(x.count == y.count)
+        let n = x.count
+        if n == 0 { return BitVector(count: 0) }
+        let (a, b, c) = try takeTriples(n)
+        channel.setPhase("and")
+        // Open d = x ^ a and e = y ^ b: uniformly random to the peer because a, b are.
+        let mine = BitVector.concatenate([x ^ a, y ^ b])
+        let theirs = try BitVector(bytes: exchange(.andOpen, mine.bytes), count: 2 * n)
+        let opened = mine ^ theirs
+        let d = opened.range(0, n), e = opened.range(n, n)
+        var z = c ^ (d & b) ^ (e & a)
+        if party == .server { z = z ^ (d & e) }
+        return z
+    }
+}

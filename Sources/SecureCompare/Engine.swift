@@ -1,0 +1,87 @@
+import RingArithmetic
+
+/// The two roles of the comparison protocols.
+public enum Party: Sendable, Equatable {
+    /// P0: the OT-extension sender; holds `x` in comparisons and the first share in MSB.
+    case server
+    /// P1: the OT-extension receiver; the only party that can learn an opened output.
+    case client
+}
+
+/// Shared state of one party in a two-party session: the channel, its randomness, its end of
+/// the OT extension, a pool of Beaver bit triples and the counter that keeps 1-out-of-N hash
+/// tweaks unique. Both parties must call the same operations in the same order.
+final class Engine {
+    let party: Party
+    let channel: Channel
+    var rng: ChaChaDRBG
+    let sender: OTExtensionSender?
+    let receiver: OTExtensionReceiver?
+    /// Instances of 1-out-of-N OT used so far (hash tweak domain).
+    var oneOfNCount: UInt64 = 0
+    /// Unused triples (a, b, c) with `c = a & b` across the parties.
+    var pool = (a: BitVector(count: 0), b: BitVector(count: 0), c: BitVector(count: 0))
+
+    init(party: Party, channel: Channel, rng: ChaChaDRBG) {
+        self.party = party
+        self.channel = channel
+        var r = rng
+        if party == .server {
+            sender = OTExtensionSender(channel: channel, rng: r.nextSeedRNG())
+            receiver = nil
+        } else {
+            receiver = OTExtensionReceiver(channel: channel, rng: r.nextSeedRNG())
+            sender = nil
+        }
+        self.rng = r
+    }
+
+    /// Base OTs and OT-extension setup (once per session).
+    func setup() throws(SecureCompareError) {
+        channel.setPhase("ot-setup")
+        if let sender { try sender.setup() } else { try receiver!.setup() }
+    }
+
+    /// Both parties send `payload` and receive the peer's; the server sends first and the
+    /// client answers after receiving, so neither blocks on a full transport buffer.
+    func exchange(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) -> [UInt8] {
+        if party == .server {
+            try channel.send(type, payload)
+            return try channel.receive(type)
+        }
+        let theirs = try channel.receive(type)
+        try channel.send(type, payload)
+        return theirs
+    }
+}
+
+extension ChaChaDRBG {
+    /// An independent generator seeded from this one.
+    mutating func nextSeedRNG() -> ChaChaDRBG { ChaChaDRBG(seed: nextSeed()) }
+}
+
+extension BitVector {
+    /// The concatenation of vectors.
+    static func concatenate(_ parts: [BitVector]) -> BitVector {
+        var out = BitVector(count: parts.reduce(0) { $0 + $1.count })
+        var offset = 0
+        for p in parts {
+            if offset % 64 == 0 {
+                for (i, w) in p.words.enumerated() { out.words[offset / 64 + i] = w }
+            } else {
+                for i in 0..<p.count where p[i] { out[offset + i] = true }
+            }
+            offset += p.count
+        }
+        return out
+    }
+
+    /// Bits `start ..< start + length` (fast when `start` is word-aligned).
+    func range(_ start: Int, _ length: Int) -> BitVector {
+        if start % 64 == 0 {
+            let w = Array(words[(start / 64) ..< min(words.count, (start + length + 63) / 64)])
+            return BitVector(count: length, words: w)
+        }
+        return slice(start ..< start + length)
+    }
+}

@@ -1,0 +1,79 @@
+/// 1-out-of-2^m OT for small messages from m random string OTs per instance (m = 1 ... 5).
+///
+/// The client chooses `c` (m bits) and runs m random OTs with choice bits `c_1 .. c_m`; the server
+/// holds their pairs `(r_i^0, r_i^1)`. For every `v < 2^m` the server sends
+/// `M_v ^ H(tweak(e, v), r_1^{v_1} ^ ... ^ r_m^{v_m})` truncated to the entry width; the client can
+/// compute only the pad of `v = c`, since every other `v` involves an `r_i^{1-c_i}` it never saw.
+/// (The pad hashes the XOR of the chosen strings with a per-(instance, v) tweak rather than
+/// their concatenation: one BLAKE2s block instead of two, equally unpredictable.)
+/// Bytes: client to server `16 * m` per instance (IKNP); server to client `2^m * width` bits.
+extension Engine {
+    static func tweak(_ instance: UInt64, _ v: Int) -> UInt64 { (1 << 63) | instance << 5 | UInt64(v) }
+
+    /// Server side: `tables[e]` has `2^widths[e]` entries of `entryBits` bits.
+    func oneOfNSend(tables: [[UInt64]], widths: [Int], entryBits: Int) throws(SecureCompareError) {
+        let total = widths.reduce(0, +)
+        let pairs = try sender!.randomOTs(total)
+        var offset = 0
+        var tweaks: [UInt64] = [], keys: [Block] = []
+        for (e, m) in widths.enumerated() {
+            precondition(tables[e].count == 1 << m && m >= 1 && m <= 5)
+            // X[v] = XOR_i r_i^{v_i}, built from X[0] by flipping one string at a time.
+            var x = [Block](repeating: .zero, count: 1 << m)
+            for i in 0..<m { x[0] = x[0] ^ pairs[offset + i].0 }
+            for v in 1..<(1 << m) {
+                let i = v.trailingZeroBitCount
+                x[v] = x[v ^ (1 << i)] ^ pairs[offset + i].0 ^ pairs[offset + i].1
+            }
+            for v in 0..<(1 << m) { tweaks.append(Engine.tweak(oneOfNCount + UInt64(e), v)); keys.append(x[v]) }
+            offset += m
+        }
+        let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
+        var out = BitVector(count: pads.count * entryBits)
+        var k = 0
+        for (e, m) in widths.enumerated() {
+            for v in 0..<(1 << m) {
+                let value = tables[e][v] ^ pads[k].low
+                for bit in 0..<entryBits where (value >> UInt64(bit)) & 1 == 1 { out[k * entryBits + bit] = true }
+                k += 1
+            }
+        }
+        oneOfNCount += UInt64(widths.count)
+        try channel.send(.otMessages, out.bytes)
+    }
+
+    /// Client side: returns entry `choices[e]` of each table.
+    func oneOfNReceive(choices: [UInt64], widths: [Int], entryBits: Int) throws(SecureCompareError) -> [UInt64] {
+        let total = widths.reduce(0, +)
+        var bits = BitVector(count: total)
+        var offset = 0
+        for (e, m) in widths.enumerated() {
+            for i in 0..<m where (choices[e] >> UInt64(i)) & 1 == 1 { bits[offset + i] = true }
+            offset += m
+        }
+        let strings = try receiver!.randomOTs(choices: bits)
+        var tweaks: [UInt64] = [], keys: [Block] = []
+        offset = 0
+        for (e, m) in widths.enumerated() {
+            var x = Block.zero
+            for i in 0..<m { x = x ^ strings[offset + i] }
+            tweaks.append(Engine.tweak(oneOfNCount + UInt64(e), Int(choices[e])))
+            keys.append(x)
+            offset += m
+        }
+        let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
+        let table = try BitVector(bytes: channel.receive(.otMessages), count: entries * entryBits)
+        var out: [UInt64] = []
+        var start = 0
+        for (e, m) in widths.enumerated() {
+            let k = start + Int(choices[e])
+            var value: UInt64 = 0
+            for bit in 0..<entryBits where table[k * entryBits + bit] { value |= 1 << UInt64(bit) }
+            out.append((value ^ pads[e].low) & ((1 << UInt64(entryBits)) - 1))
+            start += 1 << m
+        }
+        oneOfNCount += UInt64(widths.count)
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import RingArithmetic
+
+/// The server (P0) of the comparison layer: it holds one share of every value, helps compute
+/// shares of comparisons and of their OR, and never receives an opened result: no method of
+/// this type returns the output of `anyNonNegative`.
+///
+/// Not thread-safe: one session, one thread. Call `setup()` once, then any number of batched
+/// operations in the same order as the client.
+public final class ComparisonServer {
+    let engine: Engine
+
+    /// A server over `channel`; randomness from `rng` (fresh system randomness by default).
+    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
+        engine = Engine(party: .server, channel: channel, rng: rng)
+    }
+
+    /// Base OTs and OT-extension setup (once per session). About 250 KB in, 64 KB out.
+    public func setup() throws(SecureCompareError) { try engine.setup() }
+
+    /// XOR shares of `[x > y]` for the server's `x` values and the client's `y` values (`bits`-bit).
+    public func greaterThanShares(_ x: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
+        try engine.greaterThan(x, bits: bits)
+    }
+
+    /// XOR shares of the most significant bit of `a + b mod 2^bits` (`a` here, `b` at the client).
+    public func msbShares(_ a: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
+        try engine.msb(a, bits: bits)
+    }
+
+    /// XOR shares of `x & y` for XOR-shared bit vectors.
+    public func and(_ x: BitVector, _ y: BitVector) throws(SecureCompareError) -> BitVector {
+        try engine.and(x, y)
+    }
+
+    /// Contributes to the client's `OR` of the shared bits; the server learns nothing.
+    public func revealOR(_ shares: BitVector) throws(SecureCompareError) {
+        let share = try engine.or(shares)
+        engine.channel.setPhase("output")
+        try engine.channel.send(.output, [share ? 1 : 0])
+    }
+
+    /// The whole comparison step: with `a_i` here and `b_i` at the client, the client learns
+    /// whether any `a_i + b_i mod 2^bits` is non-negative as a signed `bits`-bit number.
+    public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) {
+        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
+        // v >= 0 iff msb(v) = 0: negate the MSB shares (the server flips).
+        let msb = try engine.msb(shares, bits: bits)
+        try revealOR(~msb)
+    }
+
+    /// The channel's byte counters.
+    public var statistics: ChannelStatistics { engine.channel.statistics }
+}
+
+/// The client (P1) of the comparison layer: the only party that can receive an opened result.
+public final class ComparisonClient {
+    let engine: Engine
+
+    /// A client over `channel`; randomness from `rng`.
+    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
+        engine = Engine(party: .client, channel: channel, rng: rng)
+    }
+
+    /// Base OTs and OT-extension setup (once per session).
+    public func setup() throws(SecureCompareError) { try engine.setup() }
+
+    /// XOR shares of `[x > y]` for the server's `x` values and the client's `y` values.
+    public func greaterThanShares(_ y: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
+        try engine.greaterThan(y, bits: bits)
+    }
+
+    /// XOR shares of the most significant bit of `a + b mod 2^bits` (`b` here).
+    public func msbShares(_ b: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
+        try engine.msb(b, bits: bits)
+    }
+
+    /// XOR shares of `x & y` for XOR-shared bit vectors.
+    public func and(_ x: BitVector, _ y: BitVector) throws(SecureCompareError) -> BitVector {
+        try engine.and(x, y)
+    }
+
+    /// The OR of the shared bits, opened to this party only.
+    public func revealOR(_ shares: BitVector) throws(SecureCompareError) -> Bool {
+        let share = try engine.or(shares)
+        engine.channel.setPhase("output")
+        let theirs = try engine.channel.receive(.output)
+        guard theirs.count == 1, theirs[0] <= 1 else { throw SecureCompareError.malformed("output share") }
+        return share != (theirs[0] == 1)
+    }
+
+    /// Whether any `a_i + b_i mod 2^bits` (server's `a_i`, this party's `b_i`) is non-negative
+    /// as a signed `bits`-bit number. Returns one bit, nothing else.
+    public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) -> Bool {
+        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
+        let msb = try engine.msb(shares, bits: bits)
+        return try revealOR(msb)
+    }
+
+    /// The channel's byte counters.
+    public var statistics: ChannelStatistics { engine.channel.statistics }
+}
