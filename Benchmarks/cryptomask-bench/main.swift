@@ -43,6 +43,7 @@ do {
     try ringBenchmarks(run, options: options)
     try bfvBenchmarks(run, options: options)
     try samplerBenchmarks(run)
+    compareBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)

@@ -11,6 +11,8 @@
 /// of 2 bits (9 bytes), 3 ANDs.
 extension Engine {
     static let leafBits = 4
+    /// Values compared per batch inside `msb`.
+    static let chunk = 1 << 16
 
     /// Shares of `[x > y]`. The server passes its `x` values, the client its `y` values.
     func greaterThan(_ values: [UInt64], bits l: Int) throws(SecureCompareError) -> BitVector {
@@ -25,22 +27,20 @@ extension Engine {
         var instanceWidths: [Int] = []
         for j in 0..<blocks { instanceWidths += [Int](repeating: widths[j], count: n) }
         if party == .server {
-            var tables: [[UInt64]] = []
-            tables.reserveCapacity(blocks * n)
-            for j in 0..<blocks {
-                let alpha = BitVector.random(count: n, rng: &rng), beta = BitVector.random(count: n, rng: &rng)
-                let w = widths[j]
-                for i in 0..<n {
-                    let xj = (values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1)
-                    let a: UInt64 = alpha[i] ? 1 : 0, b: UInt64 = beta[i] ? 2 : 0
-                    tables.append((0..<(1 << w)).map { v in
-                        ((xj > UInt64(v) ? 1 : 0) ^ a) | ((xj == UInt64(v) ? 2 : 0) ^ b)
-                    })
-                }
-                gt.append(alpha)
-                eq.append(beta)
+            var alphas: [BitVector] = [], betas: [BitVector] = []
+            for _ in 0..<blocks {
+                alphas.append(BitVector.random(count: n, rng: &rng))
+                betas.append(BitVector.random(count: n, rng: &rng))
             }
-            try oneOfNSend(tables: tables, widths: instanceWidths, entryBits: 2)
+            // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits.
+            try oneOfNSend(widths: instanceWidths, entryBits: 2) { e, v in
+                let j = e / n, i = e % n
+                let xj = (values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(widths[j])) - 1)
+                let a: UInt64 = alphas[j][i] ? 1 : 0, b: UInt64 = betas[j][i] ? 2 : 0
+                return ((xj > UInt64(v) ? 1 : 0) ^ a) | ((xj == UInt64(v) ? 2 : 0) ^ b)
+            }
+            gt = alphas
+            eq = betas
         } else {
             var choices: [UInt64] = []
             choices.reserveCapacity(blocks * n)
@@ -97,7 +97,15 @@ extension Engine {
         guard l >= 2, l <= 32 else { throw SecureCompareError.invalidArgument("share width \(l) must be 2 ... 32") }
         let low = (UInt64(1) << UInt64(l - 1)) - 1
         let inputs = party == .server ? shares.map { $0 & low } : shares.map { low - ($0 & low) }
-        var out = try greaterThan(inputs, bits: l - 1)
+        // Chunks of 2^16 values bound the working memory (OT rows, pads) to tens of megabytes.
+        var parts: [BitVector] = []
+        var start = 0
+        while start < inputs.count {
+            let end = min(inputs.count, start + Engine.chunk)
+            parts.append(try greaterThan(Array(inputs[start..<end]), bits: l - 1))
+            start = end
+        }
+        var out = BitVector.concatenate(parts)
         for (i, s) in shares.enumerated() where (s >> UInt64(l - 1)) & 1 == 1 { out[i].toggle() }
         return out
     }

@@ -10,14 +10,14 @@
 extension Engine {
     static func tweak(_ instance: UInt64, _ v: Int) -> UInt64 { (1 << 63) | instance << 5 | UInt64(v) }
 
-    /// Server side: `tables[e]` has `2^widths[e]` entries of `entryBits` bits.
-    func oneOfNSend(tables: [[UInt64]], widths: [Int], entryBits: Int) throws(SecureCompareError) {
+    /// Server side: instance `e` offers `2^widths[e]` entries `entry(e, v)` of `entryBits` bits.
+    func oneOfNSend(widths: [Int], entryBits: Int, entry: (Int, Int) -> UInt64) throws(SecureCompareError) {
         let total = widths.reduce(0, +)
         let pairs = try sender!.randomOTs(total)
         var offset = 0
         var tweaks: [UInt64] = [], keys: [Block] = []
         for (e, m) in widths.enumerated() {
-            precondition(tables[e].count == 1 << m && m >= 1 && m <= 5)
+            precondition(m >= 1 && m <= 5)
             // X[v] = XOR_i r_i^{v_i}, built from X[0] by flipping one string at a time.
             var x = [Block](repeating: .zero, count: 1 << m)
             for i in 0..<m { x[0] = x[0] ^ pairs[offset + i].0 }
@@ -33,7 +33,7 @@ extension Engine {
         var k = 0
         for (e, m) in widths.enumerated() {
             for v in 0..<(1 << m) {
-                let value = tables[e][v] ^ pads[k].low
+                let value = entry(e, v) ^ pads[k].low
                 for bit in 0..<entryBits where (value >> UInt64(bit)) & 1 == 1 { out[k * entryBits + bit] = true }
                 k += 1
             }

@@ -1,0 +1,103 @@
+import Dispatch
+import RingArithmetic
+import SecureCompare
+
+/// Runs `server` and `client` on two threads over an in-memory pair; returns wall seconds and
+/// the server channel's statistics.
+func twoParty(_ server: @escaping @Sendable (InMemoryChannel) -> Void, _ client: @escaping @Sendable (InMemoryChannel) -> Void) -> (Double, ChannelStatistics, ChannelStatistics) {
+    let (a, b) = InMemoryChannel.pair()
+    let clock = ContinuousClock()
+    let group = DispatchGroup()
+    let t = clock.measure {
+        DispatchQueue.global().async(group: group) { server(a) }
+        DispatchQueue.global().async(group: group) { client(b) }
+        group.wait()
+    }
+    return (Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18, a.statistics, b.statistics)
+}
+
+/// `ot.extension` (ns per random OT), `compare.msb` (l = 11, batch 2^20), `or.tree`.
+func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) {
+    run("ot.extension") {
+        let count = 1 << 20
+        var samples: [Double] = []
+        var bytes = 0
+        for _ in 0..<5 {
+            let rendezvous = Rendezvous(), times = TimeBox()
+            let (_, s, _) = twoParty({ ch in
+                let sender = OTExtensionSender(channel: ch, rng: .fresh())
+                try? sender.setup()
+                rendezvous.server()
+                ch.setPhase("measured")
+                times.server = seconds { blackHole(try? sender.randomOTs(count)) }
+            }, { ch in
+                let receiver = OTExtensionReceiver(channel: ch, rng: .fresh())
+                try? receiver.setup()
+                var g = ChaChaDRBG.fresh()
+                let choices = BitVector.random(count: count, rng: &g)
+                rendezvous.client()
+                times.client = seconds { blackHole(try? receiver.randomOTs(choices: choices)) }
+            })
+            samples.append(max(times.server, times.client) * 1e9 / Double(count))
+            bytes = s.phases["measured"]?.received ?? 0
+        }
+        samples.sort()
+        return BenchResult(name: "ot.extension", ns: samples[samples.count / 2],
+                           fields: [("count", "\(count)"), ("bytes", format(Double(bytes) / Double(count)))])
+    }
+    let n = Int(options.values["batch"] ?? "\(1 << 20)") ?? (1 << 20)
+    run("compare.msb") {
+        let l = 11
+        var g = ChaChaDRBG.fresh()
+        let a = (0..<n).map { _ in g.next() & 2047 }, b = (0..<n).map { _ in g.next() & 2047 }
+        let (seconds, s, c) = timedAfterSetup({ s in blackHole(try? s.msbShares(a, bits: l)) },
+                                              { c in blackHole(try? c.msbShares(b, bits: l)) })
+        let bytes = Double(s.bytesSent + c.bytesSent - setupBytes(s, c)) / Double(n)
+        return BenchResult(name: "compare.msb", ns: seconds * 1e9 / Double(n),
+                           fields: [("l", "\(l)"), ("batch", "\(n)"), ("bytes", format(bytes))])
+    }
+    run("or.tree") {
+        var g = ChaChaDRBG.fresh()
+        let mask = BitVector.random(count: n, rng: &g)
+        let (seconds, s, c) = timedAfterSetup({ s in try? s.revealOR(mask) }, { c in blackHole(try? c.revealOR(mask)) })
+        let bytes = Double(s.bytesSent + c.bytesSent - setupBytes(s, c)) / Double(n)
+        return BenchResult(name: "or.tree", ns: seconds * 1e9 / Double(n), fields: [("n", "\(n)"), ("bytes", format(bytes))])
+    }
+}
+
+func setupBytes(_ s: ChannelStatistics, _ c: ChannelStatistics) -> Int {
+    (s.phases["ot-setup"]?.sent ?? 0) + (c.phases["ot-setup"]?.sent ?? 0)
+}
+
+/// Both parties set up, then the timed work runs; returns the slower party's seconds.
+func timedAfterSetup(_ server: @escaping @Sendable (ComparisonServer) -> Void, _ client: @escaping @Sendable (ComparisonClient) -> Void) -> (Double, ChannelStatistics, ChannelStatistics) {
+    let rendezvous = Rendezvous(), times = TimeBox()
+    let (_, s, c) = twoParty({ ch in
+        let p = ComparisonServer(channel: ch)
+        try? p.setup()
+        rendezvous.server()
+        times.server = seconds { server(p) }
+    }, { ch in
+        let p = ComparisonClient(channel: ch)
+        try? p.setup()
+        rendezvous.client()
+        times.client = seconds { client(p) }
+    })
+    return (max(times.server, times.client), s, c)
+}
+
+/// Wall-clock seconds of `body`.
+func seconds(_ body: () -> Void) -> Double {
+    let t = ContinuousClock().measure(body)
+    return Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
+}
+
+/// Per-party timings written by the party threads before `twoParty` returns.
+final class TimeBox: @unchecked Sendable { var server = 0.0, client = 0.0 }
+
+/// Lets two threads start timing together after their setup.
+final class Rendezvous: Sendable {
+    let serverReady = DispatchSemaphore(value: 0), clientReady = DispatchSemaphore(value: 0)
+    func server() { serverReady.signal(); clientReady.wait() }
+    func client() { clientReady.signal(); serverReady.wait() }
+}
