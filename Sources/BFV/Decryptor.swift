@@ -75,17 +75,20 @@ public struct Decryptor: Sendable {
         }
         let n = context.degree
         guard ct.c1.count == n else { throw BFVError.invalidValue("c1 must have N coefficients") }
-        // c1 * s over the integers: |coefficient| <= N * 2^bits < q/2, so the RNS product is exact.
-        let ring = context.ring
-        guard Double(ct.bits) + Double(n.trailingZeroBitCount) + 2 < ring.logModulus else {
+        // c1 * s over the integers: |coefficient| <= N * 2^bits. When that is below p_1 / 2 one
+        // limb computes it exactly; otherwise the whole RNS ring does.
+        let full = context.ring
+        let logBound = Double(ct.bits) + Double(n.trailingZeroBitCount) + 2
+        guard logBound < full.logModulus else {
             throw BFVError.invalidValue("modulus 2^\(ct.bits) too large to decrypt exactly")
         }
+        let ring = logBound < Double(full.moduli[0].bitWidth - 1) ? context.levels[context.levels.count - 1].ring : full
         var c1 = RNSPoly(zeroIn: ring)
         for (i, m) in ring.moduli.enumerated() {
             c1.withLimb(i) { limb in for j in 0..<n { limb[j] = m.reduce(ct.c1[j]) } }
         }
         c1.forwardNTT()
-        var product = c1 * secretKey.evaluation
+        var product = c1 * secretKey.evaluation(level: context.levels.count - ring.limbCount)
         product.inverseNTT()
         let mask: UInt64 = ct.bits == 64 ? .max : (1 << UInt64(ct.bits)) - 1
         let indices = ct.c0Indices ?? Array(0..<n)
@@ -96,10 +99,15 @@ public struct Decryptor: Sendable {
         for (k, j) in indices.enumerated() {
             // The integer c1*s at j (centered, small), reduced mod 2^bits; only the low word
             // matters modulo 2^bits (bits <= 64).
-            let words = ring.crt.compose((0..<ring.limbCount).map { residues[$0 * n + j] })
-            let negative = BigWord.compare(BigWord.add(words, words), q) > 0
-            let magnitude = negative ? BigWord.subtract(q, words)[0] : words[0]
-            let cs = negative ? (0 &- magnitude) : magnitude
+            let cs: UInt64
+            if ring.limbCount == 1 {
+                cs = UInt64(bitPattern: ring.moduli[0].centered(residues[j]))
+            } else {
+                let words = ring.crt.compose((0..<ring.limbCount).map { residues[$0 * n + j] })
+                let negative = BigWord.compare(BigWord.add(words, words), q) > 0
+                let magnitude = negative ? BigWord.subtract(q, words)[0] : words[0]
+                cs = negative ? (0 &- magnitude) : magnitude
+            }
             let x = (ct.c0[k] &+ cs) & mask
             // round(t' * x / 2^bits) mod t'.
             let product = UInt128(x) * UInt128(tPrime) + (UInt128(1) << UInt128(ct.bits - 1))

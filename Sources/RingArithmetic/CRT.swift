@@ -33,6 +33,9 @@ public struct CRTComposer: Sendable {
         cofactorInverses = inv
     }
 
+    /// `(q/p_i)^-1 mod p_i` and its Shoup quotient.
+    public func cofactorInverse(_ i: Int) -> (UInt64, UInt64) { cofactorInverses[i] }
+
     /// The integer in `[0, q)` with the given residues (one per modulus), little-endian words.
     public func compose(_ residues: [UInt64]) -> [UInt64] {
         precondition(residues.count == moduli.count)
