@@ -92,6 +92,9 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
         }
     }
 
+    /// An independent generator seeded from this one (for a sub-protocol or a thread).
+    public mutating func split() -> ChaChaDRBG { ChaChaDRBG(seed: nextSeed()) }
+
     /// A new seed drawn from this stream (to derive further independent generators).
     public mutating func nextSeed() -> Seed {
         var b = [UInt8](repeating: 0, count: 32)

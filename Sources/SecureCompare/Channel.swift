@@ -13,6 +13,8 @@ public struct MessageType: RawRepresentable, Sendable, Hashable {
     public static let andOpen = MessageType(rawValue: 0x20)
     public static let triple = MessageType(rawValue: 0x21)
     public static let output = MessageType(rawValue: 0x22)
+    /// An error report (UTF-8 text); the session ends after it.
+    public static let error = MessageType(rawValue: 0x7F)
 }
 
 /// Bytes sent and received, in total and per named phase. Every frame counts its full size:
@@ -55,13 +57,25 @@ public struct ChannelStatistics: Sendable, Equatable {
 public protocol Channel: AnyObject, Sendable {
     /// Sends one frame. Blocks until the transport accepted it.
     func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError)
-    /// Receives the next frame, which must have type `type`.
-    /// - Throws: `.unexpectedMessage` for another type, `.channelClosed`, `.timeout`, `.frameTooLarge`.
-    func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8]
+    /// Receives the next frame, whatever its type.
+    /// - Throws: `.channelClosed`, `.timeout`, `.frameTooLarge`, `.transport`.
+    func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8])
     /// The byte counters.
     var statistics: ChannelStatistics { get }
     /// Names the phase that subsequent frames are counted under.
     func setPhase(_ name: String)
+}
+
+extension Channel {
+    /// Receives the next frame, which must have type `type`. An `.error` frame from the peer
+    /// becomes `SecureCompareError.peerError` with its text.
+    /// - Throws: `.unexpectedMessage` for another type, and whatever `receiveAny` throws.
+    public func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8] {
+        let (t, payload) = try receiveAny()
+        if t == .error && type != .error { throw SecureCompareError.peerError(String(decoding: payload.prefix(1000), as: UTF8.self)) }
+        guard t == type else { throw SecureCompareError.unexpectedMessage(expected: type.rawValue, received: t.rawValue) }
+        return payload
+    }
 }
 
 /// The framing overhead of every message: type and length.
@@ -109,7 +123,7 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
         state.withLock { $0.stats.record(sent: frameHeaderSize + payload.count, phase: $0.phase) }
     }
 
-    public func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8] {
+    public func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
         let deadline: DispatchTime = timeout.map { .now() + $0 } ?? .distantFuture
         while true {
             let frame = inbox.lock.withLock { box -> (MessageType, [UInt8])?? in
@@ -128,8 +142,7 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
             switch frame {
             case .some(.some(let (t, payload))):
                 state.withLock { $0.stats.record(received: frameHeaderSize + payload.count, phase: $0.phase) }
-                guard t == type else { throw SecureCompareError.unexpectedMessage(expected: type.rawValue, received: t.rawValue) }
-                return payload
+                return (t, payload)
             case .some(.none):
                 throw SecureCompareError.channelClosed
             case .none:

@@ -27,10 +27,10 @@ final class Engine {
         self.channel = channel
         var r = rng
         if party == .server {
-            sender = OTExtensionSender(channel: channel, rng: r.nextSeedRNG())
+            sender = OTExtensionSender(channel: channel, rng: r.split())
             receiver = nil
         } else {
-            receiver = OTExtensionReceiver(channel: channel, rng: r.nextSeedRNG())
+            receiver = OTExtensionReceiver(channel: channel, rng: r.split())
             sender = nil
         }
         self.rng = r
@@ -53,11 +53,6 @@ final class Engine {
         try channel.send(type, payload)
         return theirs
     }
-}
-
-extension ChaChaDRBG {
-    /// An independent generator seeded from this one.
-    mutating func nextSeedRNG() -> ChaChaDRBG { ChaChaDRBG(seed: nextSeed()) }
 }
 
 extension BitVector {

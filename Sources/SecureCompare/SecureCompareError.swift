@@ -16,6 +16,8 @@ public enum SecureCompareError: Error, Sendable, Equatable {
     case invalidArgument(String)
     /// The underlying BFV layer failed.
     case bfv(BFVError)
+    /// The peer reported an error (its text) and ended the session.
+    case peerError(String)
     /// A transport failure (socket error text).
     case transport(String)
 }

@@ -50,11 +50,11 @@ final class RecordingChannel: Channel, @unchecked Sendable {
         sentBytes += 5 + payload.count
     }
 
-    func receive(_ type: MessageType) throws(SecureCompareError) -> [UInt8] {
-        let p = try inner.receive(type)
-        received.append((type, p))
+    func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
+        let (t, p) = try inner.receiveAny()
+        received.append((t, p))
         receivedBytes += 5 + p.count
-        return p
+        return (t, p)
     }
 
     var statistics: ChannelStatistics { inner.statistics }

@@ -1,0 +1,133 @@
+import BFV
+import RingArithmetic
+import SecureCompare
+
+/// The verifier of private 1:N matching: connects to a `MatchServer` over a `Channel`, sets up
+/// its keys and OTs once, then asks any number of queries (up to the key's budget, after which
+/// it must reconnect). Each query returns one bit, whether the probe matches anyone, plus cost
+/// statistics; never a score, an index or a count.
+public final class MatchClient {
+    let channel: Channel
+    let dimension: Int
+    var rng: ChaChaDRBG
+    var session: Session?
+
+    struct Session {
+        let reply: HelloReply
+        let layout: Layout
+        let context: BFVContext
+        let secretKey: SecretKey
+        let comparison: ComparisonClient
+        var queries = 0
+    }
+
+    /// A client for templates of dimension `dimension` over `channel`.
+    public init(channel: Channel, dimension: Int, rng: ChaChaDRBG = .fresh()) {
+        self.channel = channel
+        self.dimension = dimension
+        self.rng = rng
+    }
+
+    /// Handshake, key upload and OT setup.
+    /// - Throws: `FaceMatchError` if the server's parameters are unknown or the channel fails.
+    public func connect() throws(FaceMatchError) {
+        channel.setPhase("hello")
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.hello, Hello(dimension: dimension).bytes) }
+        let reply = try HelloReply(FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.helloReply) })
+        guard reply.dimension == dimension else { throw FaceMatchError.protocolViolation("server dimension \(reply.dimension), ours \(dimension)") }
+        let context = Contexts.of(reply.profile)
+        let layout = try Layout(blocks: reply.blocks, dimension: dimension, degree: context.degree)
+        guard reply.count <= layout.resultCount(reply.count) * layout.vectorsPerResult,
+              layout.resultCount(reply.count) * layout.vectorsPerResult <= reply.profile.targetBudget else {
+            throw FaceMatchError.protocolViolation("database size exceeds the key budget")
+        }
+        let sk = SecretKey(context: context, rng: &rng)
+        let pk = PublicKey(secretKey: sk, rng: &rng)
+        channel.setPhase("keys")
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, pk.serialized()) }
+        let comparison = ComparisonClient(channel: channel, rng: rng.split())
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
+        session = Session(reply: reply, layout: layout, context: context, secretKey: sk, comparison: comparison)
+    }
+
+    /// Whether `embedding` matches any template (cosine at least the server's threshold).
+    /// - Throws: `FaceMatchError.invalidEmbedding` for a bad embedding; `.databaseUnavailable`
+    ///   when this key's query budget is spent (reconnect); channel and protocol errors.
+    public func query(_ embedding: [Double]) throws(FaceMatchError) -> MatchResult {
+        guard var s = session else { throw FaceMatchError.protocolViolation("connect() first") }
+        guard s.queries < s.reply.queriesPerKey else {
+            throw FaceMatchError.databaseUnavailable("this key's query budget is spent; reconnect")
+        }
+        let clock = ContinuousClock()
+        let before = channel.statistics
+        var heBytes = 0
+        let start = clock.now
+        let template = try Embedding.quantized(embedding, dimension: dimension)
+        let layout = s.layout
+        let context = s.context
+        // Q_b(X) = sum_j x[b*d_b + j] X^j, encrypted under the client's key (seeded).
+        var payload: [UInt8] = []
+        let encryptor = Encryptor(secretKey: s.secretKey)
+        let encoder = CoefficientEncoder(context: context)
+        for b in 0..<layout.blocks {
+            var values = [Int64](repeating: 0, count: layout.blockLength)
+            for j in 0..<layout.blockLength where b * layout.blockLength + j < dimension {
+                values[j] = Int64(template[b * layout.blockLength + j])
+            }
+            let bytes = try FaceMatchError.wrap { () throws(BFVError) in try encryptor.encrypt(encoder.encode(values), rng: &rng).serialized() }
+            payload += (0..<4).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) } + bytes
+        }
+        channel.setPhase("query")
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.query, payload) }
+        heBytes += payload.count + 5
+        // Results: decrypt the targets with plaintext modulus 2^l: u = round((v + M) / 2^(17-l)).
+        channel.setPhase("results")
+        let n = s.reply.count
+        let results = layout.resultCount(n)
+        let decryptor = Decryptor(secretKey: s.secretKey)
+        var shares: [UInt64] = []
+        shares.reserveCapacity(results * layout.vectorsPerResult)
+        var received = 0
+        while received < results {
+            let frame = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.results) }
+            heBytes += frame.count + 5
+            let group = try ResultCodec.decode(frame, layout: layout, bits: s.reply.shareBits + 10, maxCount: results - received)
+            for ct in group {
+                shares += try FaceMatchError.wrap { () throws(BFVError) in try decryptor.decrypt(ct, plaintextBits: s.reply.shareBits) }
+            }
+            received += group.count
+        }
+        channel.setPhase("compare")
+        let match = try FaceMatchError.wrap { () throws(SecureCompareError) in
+            try s.comparison.anyNonNegative(shares: Array(shares.prefix(n)), bits: s.reply.shareBits)
+        }
+        s.queries += 1
+        session = s
+        let after = channel.statistics
+        var stats = QueryStatistics()
+        stats.seconds = Self.seconds(clock.now - start)
+        stats.bytesSent = after.bytesSent - before.bytesSent
+        stats.bytesReceived = after.bytesReceived - before.bytesReceived
+        stats.heBytes = heBytes
+        stats.compareBytes = stats.bytesSent + stats.bytesReceived - heBytes
+        return MatchResult(isMatch: match, statistics: stats)
+    }
+
+    /// Ends the session politely.
+    public func close() throws(FaceMatchError) {
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.bye, []) }
+        session = nil
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+/// The answer of one query: one bit, and what it cost.
+public struct MatchResult: Sendable, Equatable {
+    /// Whether the probe matches at least one template.
+    public let isMatch: Bool
+    /// Bytes and seconds of this query at the client.
+    public let statistics: QueryStatistics
+}

@@ -1,0 +1,78 @@
+import Dispatch
+import FaceMatch
+import RingArithmetic
+import SecureCompare
+
+func testRNG(_ stream: UInt64 = 0) -> ChaChaDRBG {
+    ChaChaDRBG(seed: try! Seed(bytes: [UInt8](repeating: 3, count: 32)), stream: stream)
+}
+
+/// A standard normal variate (Box-Muller) from the DRBG.
+func gaussian(_ g: inout ChaChaDRBG) -> Double {
+    let u1 = (Double(g.next() >> 11) + 1) / 9007199254740993.0
+    let u2 = Double(g.next() >> 11) / 9007199254740992.0
+    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+}
+
+func log(_ x: Double) -> Double {
+    // Natural log via the binary logarithm series (tests avoid Foundation).
+    var e = 0.0, y = x
+    while y >= 2 { y /= 2; e += 1 }
+    while y < 1 { y *= 2; e -= 1 }
+    let z = (y - 1) / (y + 1)
+    var term = z, sum = 0.0, k = 1.0
+    while k < 200 { sum += term / k; term *= z * z; k += 2 }
+    return e * 0.6931471805599453 + 2 * sum
+}
+
+func cos(_ x: Double) -> Double {
+    var r = x.truncatingRemainder(dividingBy: 2 * Double.pi)
+    if r > Double.pi { r -= 2 * Double.pi }
+    if r < -Double.pi { r += 2 * Double.pi }
+    var term = 1.0, sum = 1.0
+    for k in 1..<30 { term *= -r * r / Double((2 * k - 1) * (2 * k)); sum += term }
+    return sum
+}
+
+func unitVector(_ d: Int, _ g: inout ChaChaDRBG) -> [Double] {
+    let v = (0..<d).map { _ in gaussian(&g) }
+    let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return v.map { $0 / n }
+}
+
+/// A unit vector with cosine exactly `c` to the unit vector `y`.
+func probe(near y: [Double], cosine c: Double, _ g: inout ChaChaDRBG) -> [Double] {
+    var z = unitVector(y.count, &g)
+    let dot = zip(z, y).reduce(0) { $0 + $1.0 * $1.1 }
+    z = zip(z, y).map { $0 - dot * $1 }
+    let zn = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let s = (1 - c * c).squareRoot()
+    return zip(y, z).map { c * $0 + s * $1 / zn }
+}
+
+final class Box<T>: @unchecked Sendable { var value: T?; init() {} }
+
+/// Runs a server session and a client session concurrently; `client` gets a connected client.
+func session<T>(_ server: MatchServer, dimension: Int, seed: UInt64, _ client: @escaping (MatchClient) throws -> T) throws -> T {
+    let (cs, cc) = InMemoryChannel.pair()
+    let serverResult = Box<Result<Int, FaceMatchError>>()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) {
+        serverResult.value = Result { () throws(FaceMatchError) in try server.serve(channel: cs, rng: testRNG(seed)) }
+        if case .failure = serverResult.value! { cs.close() }
+    }
+    let c = MatchClient(channel: cc, dimension: dimension, rng: testRNG(seed + 1))
+    let out: T
+    do {
+        try c.connect()
+        out = try client(c)
+        try c.close()
+    } catch {
+        cc.close()
+        group.wait()
+        throw error
+    }
+    group.wait()
+    _ = try serverResult.value!.get()
+    return out
+}
