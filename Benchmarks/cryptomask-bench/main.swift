@@ -44,6 +44,7 @@ do {
     try bfvBenchmarks(run, options: options)
     try samplerBenchmarks(run)
     compareBenchmarks(run, options: options)
+    try faceMatchBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)

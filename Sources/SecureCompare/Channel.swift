@@ -38,13 +38,15 @@ public struct ChannelStatistics: Sendable, Equatable {
             && a.framesReceived == b.framesReceived && a.phases.mapValues { [$0.sent, $0.received] } == b.phases.mapValues { [$0.sent, $0.received] }
     }
 
-    mutating func record(sent: Int, phase: String) {
+    /// Counts one sent frame of `sent` bytes under `phase` (for transport implementations).
+    public mutating func record(sent: Int, phase: String) {
         bytesSent += sent
         framesSent += 1
         phases[phase, default: (0, 0)].sent += sent
     }
 
-    mutating func record(received: Int, phase: String) {
+    /// Counts one received frame of `received` bytes under `phase`.
+    public mutating func record(received: Int, phase: String) {
         bytesReceived += received
         framesReceived += 1
         phases[phase, default: (0, 0)].received += received

@@ -1,0 +1,70 @@
+import Dispatch
+import FaceMatch
+import RingArithmetic
+import SecureCompare
+
+/// `facematch.query --n N --d D [--blocks B]`: one whole query, both parties in this process
+/// over the in-memory channel, after session setup. Reports seconds (client wall clock of the
+/// query), server and client busy seconds, bytes up/down, HE and comparison bytes.
+func faceMatchBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) throws {
+    run("facematch.query") {
+        let n = Int(options.values["n"] ?? "65536") ?? 65536
+        let d = Int(options.values["d"] ?? "512") ?? 512
+        var g = ChaChaDRBG.fresh()
+        var db = (try? FaceDatabase(dimension: d))!
+        db.reserve(n)
+        // Random int8 templates (normalized-looking: entries around +-128/sqrt(d)).
+        let spread = max(1, Int(128 / Double(d).squareRoot() * 2))
+        for i in 0..<n {
+            let t = (0..<d).map { _ in Int8(Int(g.next() % UInt64(2 * spread + 1)) - spread) }
+            try? db.append(id: UInt64(i), template: t)
+        }
+        let params = (try? MatchParameters(dimension: d, threshold: 0.6))!
+        let layout = options.values["blocks"].flatMap { Int($0) }.flatMap { try? Layout(blocks: $0, dimension: d, degree: 4096) }
+        let setupClock = ContinuousClock()
+        var serverBox: MatchServer?
+        let prep = setupClock.measure { serverBox = try? MatchServer(database: db, parameters: params, layout: layout) }
+        guard let server = serverBox else { return BenchResult(name: "facematch.query", ns: -1, fields: [("error", "\"server setup failed\"")]) }
+        let (cs, cc) = InMemoryChannel.pair()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { _ = try? server.serve(channel: cs) }
+        let client = MatchClient(channel: cc, dimension: d)
+        try? client.connect()
+        let probe = (0..<d).map { _ in Double(Int(g.next() % 200)) - 100 }
+        let serverBefore = cs.statistics
+        var result: MatchResult?
+        let cpuBefore = processCPUSeconds()
+        result = try? client.query(probe)
+        let cpuAfter = processCPUSeconds()
+        let serverAfter = cs.statistics
+        try? client.close()
+        group.wait()
+        guard let r = result else { return BenchResult(name: "facematch.query", ns: -1, fields: [("error", "\"query failed\"")]) }
+        let s = r.statistics
+        _ = (serverBefore, serverAfter)
+        return BenchResult(name: "facematch.query", ns: s.seconds * 1e9, fields: [
+            ("n", "\(n)"), ("d", "\(d)"), ("layout", "\"\(server.layout)\""), ("seconds", format(s.seconds)),
+            ("cpuSeconds", format(cpuAfter - cpuBefore)),
+            ("bytesUp", "\(s.bytesSent)"), ("bytesDown", "\(s.bytesReceived)"),
+            ("heBytes", "\(s.heBytes)"), ("compareBytes", "\(s.compareBytes)"),
+            ("prepareSeconds", format(Double(prep.components.seconds) + Double(prep.components.attoseconds) * 1e-18)),
+        ])
+    }
+}
+
+/// User plus system CPU seconds of this process (both parties).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,234 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SecureCompare
+import Synchronization
+
+/// A `Channel` over a TCP socket (DESIGN section 5): frames `type (1) | length (4 LE) | payload`,
+/// a hard maximum payload size checked before anything is allocated for it, payloads read in
+/// chunks of at most 1 MiB as they arrive, send and receive timeouts, no SIGPIPE. A malformed
+/// or oversized frame, a timeout or a vanished peer throws on this channel only.
+public final class TCPChannel: Channel, @unchecked Sendable {
+    let fd: Int32
+    /// The largest payload accepted (default 256 MiB).
+    public let maxFrameSize: Int
+    private let state = Mutex<(stats: ChannelStatistics, phase: String, closed: Bool)>((ChannelStatistics(), "default", false))
+    /// The peer's address, for logs.
+    public let peer: String
+
+    init(fd: Int32, peer: String, maxFrameSize: Int, timeoutSeconds: Int) {
+        self.fd = fd
+        self.peer = peer
+        self.maxFrameSize = maxFrameSize
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        #if canImport(Darwin)
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        #endif
+    }
+
+    deinit { close() }
+
+    /// Connects to `host:port`.
+    /// - Throws: `SecureCompareError.transport` with the system's reason.
+    public static func connect(host: String, port: Int, timeoutSeconds: Int = 120, maxFrameSize: Int = 256 << 20) throws(SecureCompareError) -> TCPChannel {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw SecureCompareError.transport("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        var lastError = "no address"
+        while let a = cursor {
+            let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
+            if fd >= 0 {
+                if Glibc_connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 {
+                    return TCPChannel(fd: fd, peer: "\(host):\(port)", maxFrameSize: maxFrameSize, timeoutSeconds: timeoutSeconds)
+                }
+                lastError = String(cString: strerror(errno))
+                Glibc_close(fd)
+            }
+            cursor = a.pointee.ai_next
+        }
+        throw SecureCompareError.transport("cannot connect to \(host):\(port): \(lastError)")
+    }
+
+    public func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) {
+        guard payload.count <= maxFrameSize else { throw SecureCompareError.frameTooLarge(payload.count) }
+        let n = UInt32(payload.count)
+        let header: [UInt8] = [type.rawValue, UInt8(truncatingIfNeeded: n), UInt8(truncatingIfNeeded: n >> 8),
+                               UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 24)]
+        try writeAll(header)
+        try writeAll(payload)
+        state.withLock { $0.stats.record(sent: frameHeaderSize + payload.count, phase: $0.phase) }
+    }
+
+    public func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
+        let header = try readExactly(5)
+        let length = Int(header[1]) | Int(header[2]) << 8 | Int(header[3]) << 16 | Int(header[4]) << 24
+        guard length <= maxFrameSize else { throw SecureCompareError.frameTooLarge(length) }
+        // Grow the payload as bytes arrive: a lying length costs nothing until data comes.
+        var payload: [UInt8] = []
+        while payload.count < length {
+            payload += try readExactly(min(1 << 20, length - payload.count))
+        }
+        state.withLock { $0.stats.record(received: frameHeaderSize + length, phase: $0.phase) }
+        return (MessageType(rawValue: header[0]), payload)
+    }
+
+    func writeAll(_ bytes: [UInt8]) throws(SecureCompareError) {
+        var done = 0
+        while done < bytes.count {
+            #if canImport(Glibc)
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
+            #else
+            let n = bytes.withUnsafeBytes { Darwin.send(fd, $0.baseAddress! + done, bytes.count - done, 0) }
+            #endif
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw SecureCompareError.timeout }
+            guard n > 0 else { throw SecureCompareError.channelClosed }
+            done += n
+        }
+    }
+
+    func readExactly(_ count: Int) throws(SecureCompareError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + done, count - done, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw SecureCompareError.timeout }
+            guard n > 0 else { throw SecureCompareError.channelClosed }
+            done += n
+        }
+        return out
+    }
+
+    /// Closes the socket (idempotent).
+    public func close() {
+        let wasOpen = state.withLock { s -> Bool in
+            defer { s.closed = true }
+            return !s.closed
+        }
+        if wasOpen {
+            shutdown(fd, Int32(SHUT_RDWR))
+            Glibc_close(fd)
+        }
+    }
+
+    public var statistics: ChannelStatistics { state.withLock { $0.stats } }
+    public func setPhase(_ name: String) { state.withLock { $0.phase = name } }
+}
+
+/// A listening TCP socket that hands out one `TCPChannel` per accepted connection.
+public final class TCPListener: @unchecked Sendable {
+    let fd: Int32
+    /// The bound port (useful with port 0).
+    public let port: Int
+
+    /// Binds and listens on `host:port` (`port` 0 picks a free port).
+    /// - Throws: `SecureCompareError.transport` with the system's reason.
+    public init(host: String, port: Int) throws(SecureCompareError) {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_flags = AI_PASSIVE
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let a = list else {
+            throw SecureCompareError.transport("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
+        guard fd >= 0 else { throw SecureCompareError.transport("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0, listen(fd, 64) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc_close(fd)
+            throw SecureCompareError.transport("cannot listen on \(host):\(port): \(reason)")
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let family = Int32(storage.ss_family)
+        let bound: Int = withUnsafePointer(to: &storage) { p in
+            if family == AF_INET6 {
+                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+        self.fd = fd
+        self.port = bound
+    }
+
+    /// Waits for the next connection.
+    /// - Throws: `SecureCompareError.transport` when the listener fails.
+    public func accept(timeoutSeconds: Int = 120, maxFrameSize: Int = 256 << 20) throws(SecureCompareError) -> TCPChannel {
+        while true {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let c = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc_accept(fd, $0, &length) } }
+            if c < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                throw SecureCompareError.transport("accept: \(String(cString: strerror(errno)))")
+            }
+            return TCPChannel(fd: c, peer: TCPListener.describe(storage), maxFrameSize: maxFrameSize, timeoutSeconds: timeoutSeconds)
+        }
+    }
+
+    static func describe(_ s: sockaddr_storage) -> String {
+        var copy = s
+        var host = [CChar](repeating: 0, count: 64)
+        var service = [CChar](repeating: 0, count: 16)
+        let length = socklen_t(Int32(s.ss_family) == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafePointer(to: &copy) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            getnameinfo($0, length, &host, socklen_t(host.count), &service, socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
+        } }
+        guard ok == 0 else { return "unknown" }
+        return "\(String(cString: host)):\(String(cString: service))"
+    }
+
+    /// Stops listening.
+    public func close() { Glibc_close(fd) }
+}
+
+// Names that collide with methods above, resolved once here.
+@inline(__always) func Glibc_close(_ fd: Int32) {
+    #if canImport(Glibc)
+    _ = Glibc.close(fd)
+    #else
+    _ = Darwin.close(fd)
+    #endif
+}
+
+@inline(__always) func Glibc_connect(_ fd: Int32, _ a: UnsafeMutablePointer<sockaddr>!, _ l: socklen_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.connect(fd, a, l)
+    #else
+    Darwin.connect(fd, a, l)
+    #endif
+}
+
+@inline(__always) func Glibc_accept(_ fd: Int32, _ a: UnsafeMutablePointer<sockaddr>!, _ l: UnsafeMutablePointer<socklen_t>!) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.accept(fd, a, l)
+    #else
+    Darwin.accept(fd, a, l)
+    #endif
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Output helpers: results on stdout, diagnostics and progress on stderr.
+enum Console {
+    /// Writes one line to stderr.
+    static func error(_ s: String) { writeStderr(s + "\n") }
+
+    /// Writes bytes to file descriptor 2 (unbuffered, thread-safe per call).
+    static func writeStderr(_ s: String) {
+        let bytes = Array(s.utf8)
+        let count = bytes.count
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + done, count - done) }
+            if n <= 0 { return }
+            done += n
+        }
+    }
+
+    /// Whether stderr is a terminal (progress is shown only then).
+    static let interactive = isatty(2) == 1
+
+    /// A progress line on stderr (overwritten in place) when stderr is a terminal.
+    static func progress(_ s: String) {
+        guard interactive else { return }
+        writeStderr("\r\u{1B}[K" + s)
+    }
+
+    /// Clears the progress line.
+    static func endProgress() {
+        guard interactive else { return }
+        writeStderr("\r\u{1B}[K")
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        let mb = Double(bytes) / 1_000_000
+        return "\((mb * 100).rounded() / 100) MB"
+    }
+
+    static func seconds(_ s: Double) -> String { "\((s * 100).rounded() / 100) s" }
+}
+
+/// A command-line failure: one clear line on stderr and a non-zero exit.
+struct CLIError: Error {
+    let message: String
+    let usage: Bool
+    init(_ message: String, usage: Bool = false) { self.message = message; self.usage = usage }
+}
+
+/// `--flag value` options after the command name.
+struct Options {
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+    var help = false
+
+    init(_ args: [String], valued: Set<String>, boolean: Set<String> = []) throws {
+        var rest = args[...]
+        while let a = rest.popFirst() {
+            if a == "--help" || a == "-h" { help = true; continue }
+            guard a.hasPrefix("--") else { throw CLIError("unexpected argument '\(a)'", usage: true) }
+            let name = String(a.dropFirst(2))
+            if boolean.contains(name) { flags.insert(name); continue }
+            guard valued.contains(name) else { throw CLIError("unknown option '\(a)'", usage: true) }
+            guard let v = rest.popFirst() else { throw CLIError("option '\(a)' needs a value", usage: true) }
+            values[name] = v
+        }
+    }
+
+    func required(_ name: String) throws -> String {
+        guard let v = values[name] else { throw CLIError("missing --\(name)", usage: true) }
+        return v
+    }
+
+    func int(_ name: String, default d: Int? = nil) throws -> Int {
+        guard let s = values[name] else {
+            if let d { return d }
+            throw CLIError("missing --\(name)", usage: true)
+        }
+        guard let v = Int(s) else { throw CLIError("--\(name) must be an integer, got '\(s)'") }
+        return v
+    }
+
+    func double(_ name: String) throws -> Double {
+        let s = try required(name)
+        guard let v = Double(s), v.isFinite else { throw CLIError("--\(name) must be a number, got '\(s)'") }
+        return v
+    }
+}
