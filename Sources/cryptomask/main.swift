@@ -17,7 +17,14 @@ let usage = """
     Run 'cryptomask <command> --help' for details.
     """
 
+// A closed peer must not kill the process; SIGTERM and SIGINT must stop it even when the parent
+// started us with them blocked (threads of Dispatch block signals and children inherit masks).
 signal(SIGPIPE, SIG_IGN)
+var unblock = sigset_t()
+sigemptyset(&unblock)
+sigaddset(&unblock, SIGTERM)
+sigaddset(&unblock, SIGINT)
+sigprocmask(SIG_UNBLOCK, &unblock, nil)
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     Console.error(usage)
