@@ -14,9 +14,7 @@ public final class MatchClient {
 
     struct Session {
         let reply: HelloReply
-        let layout: Layout
-        let context: BFVContext
-        let secretKey: SecretKey
+        let cipher: QueryCipher
         let comparison: ComparisonClient
         var queries = 0
     }
@@ -41,13 +39,12 @@ public final class MatchClient {
               layout.resultCount(reply.count) * layout.vectorsPerResult <= reply.profile.targetBudget else {
             throw FaceMatchError.protocolViolation("database size exceeds the key budget")
         }
-        let sk = SecretKey(context: context, rng: &rng)
-        let pk = PublicKey(secretKey: sk, rng: &rng)
+        let cipher = QueryCipher(profile: reply.profile, layout: layout, dimension: dimension, shareBits: reply.shareBits, rng: &rng)
         channel.setPhase("keys")
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, pk.serialized()) }
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, cipher.publicKey.serialized()) }
         let comparison = ComparisonClient(channel: channel, rng: rng.split())
         try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
-        session = Session(reply: reply, layout: layout, context: context, secretKey: sk, comparison: comparison)
+        session = Session(reply: reply, cipher: cipher, comparison: comparison)
     }
 
     /// Whether `embedding` matches any template (cosine at least the server's threshold).
@@ -63,39 +60,23 @@ public final class MatchClient {
         var heBytes = 0
         let start = clock.now
         let template = try Embedding.quantized(embedding, dimension: dimension)
-        let layout = s.layout
-        let context = s.context
-        // Q_b(X) = sum_j x[b*d_b + j] X^j, encrypted under the client's key (seeded).
-        var payload: [UInt8] = []
-        let encryptor = Encryptor(secretKey: s.secretKey)
-        let encoder = CoefficientEncoder(context: context)
-        for b in 0..<layout.blocks {
-            var values = [Int64](repeating: 0, count: layout.blockLength)
-            for j in 0..<layout.blockLength where b * layout.blockLength + j < dimension {
-                values[j] = Int64(template[b * layout.blockLength + j])
-            }
-            let bytes = try FaceMatchError.wrap { () throws(BFVError) in try encryptor.encrypt(encoder.encode(values), rng: &rng).serialized() }
-            payload += (0..<4).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) } + bytes
-        }
+        let payload = try s.cipher.encryptQuery(template, rng: &rng)
         channel.setPhase("query")
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.query, payload) }
         heBytes += payload.count + 5
         // Results: decrypt the targets with plaintext modulus 2^l: u = round((v + M) / 2^(17-l)).
         channel.setPhase("results")
         let n = s.reply.count
-        let results = layout.resultCount(n)
-        let decryptor = Decryptor(secretKey: s.secretKey)
+        let results = s.cipher.layout.resultCount(n)
         var shares: [UInt64] = []
-        shares.reserveCapacity(results * layout.vectorsPerResult)
+        shares.reserveCapacity(results * s.cipher.layout.vectorsPerResult)
         var received = 0
         while received < results {
             let frame = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.results) }
             heBytes += frame.count + 5
-            let group = try ResultCodec.decode(frame, layout: layout, bits: s.reply.shareBits + 10, maxCount: results - received)
-            for ct in group {
-                shares += try FaceMatchError.wrap { () throws(BFVError) in try decryptor.decrypt(ct, plaintextBits: s.reply.shareBits) }
-            }
-            received += group.count
+            let (count, values) = try s.cipher.decryptFrame(frame, remaining: results - received)
+            shares += values
+            received += count
         }
         channel.setPhase("compare")
         let match = try FaceMatchError.wrap { () throws(SecureCompareError) in

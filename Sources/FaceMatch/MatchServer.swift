@@ -139,11 +139,32 @@ public final class MatchServer: Sendable {
     /// Evaluates and streams every result group; returns the server's shares of the first `n`
     /// truncated scores.
     func answer(_ queries: [Ciphertext], publicKey: PublicKey, channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt64] {
+        channel.setPhase("results")
+        let answered = try evaluate(queries, publicKey: publicKey, rng: &rng) { (frame: [UInt8]) throws(FaceMatchError) in
+            try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.results, frame) }
+        }
+        return answered.shares
+    }
+
+    /// The server side of one query without a channel: decodes the client's query payload,
+    /// evaluates every result group (both cores) and returns the result frames, the server's
+    /// additive shares of the `n` truncated scores and the masks `M` at the targets. For
+    /// embedding the protocol in another transport, and for tests of what the client sees.
+    public func evaluateQuery(_ payload: [UInt8], publicKey: PublicKey, rng: inout ChaChaDRBG) throws(FaceMatchError) -> EvaluatedQuery {
+        let queries = try decodeQuery(payload, context: Contexts.of(profile))
+        var frames: [[UInt8]] = []
+        var answered = try evaluate(queries, publicKey: publicKey, rng: &rng) { (frame: [UInt8]) throws(FaceMatchError) in frames.append(frame) }
+        answered.frames = frames
+        return answered
+    }
+
+    func evaluate(_ queries: [Ciphertext], publicKey: PublicKey, rng: inout ChaChaDRBG,
+                  emit: ([UInt8]) throws(FaceMatchError) -> Void) throws(FaceMatchError) -> EvaluatedQuery {
         let n = prepared.database.count
         let results = layout.resultCount(n)
-        var shares: [UInt64] = []
+        var shares: [UInt64] = [], masks: [UInt64] = []
         shares.reserveCapacity(results * layout.vectorsPerResult)
-        channel.setPhase("results")
+        masks.reserveCapacity(results * layout.vectorsPerResult)
         var start = 0
         while start < results {
             let count = min(groupSize, results - start)
@@ -155,20 +176,20 @@ public final class MatchServer: Sendable {
             }
             var group: [PowerOfTwoCiphertext] = []
             for e in evaluated {
-                let (ct, s) = try e.get()
+                let (ct, s, m) = try e.get()
                 group.append(ct)
                 shares += s
+                masks += m
             }
-            let bytes = ResultCodec.encode(group, bits: parameters.downloadBits)
-            try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.results, bytes) }
+            try emit(ResultCodec.encode(group, bits: parameters.downloadBits))
             start += count
         }
-        return Array(shares.prefix(n))
+        return EvaluatedQuery(frames: [], shares: Array(shares.prefix(n)), masks: Array(masks.prefix(n)))
     }
 
     /// One result: multiply-accumulate, mask, flood, switch; and the server's shares
     /// `-round(M_target / 2^(17-l)) mod 2^l`.
-    func evaluate(_ r: Int, _ queries: [Ciphertext], _ publicKey: PublicKey, _ rng: inout ChaChaDRBG) throws(FaceMatchError) -> (PowerOfTwoCiphertext, [UInt64]) {
+    func evaluate(_ r: Int, _ queries: [Ciphertext], _ publicKey: PublicKey, _ rng: inout ChaChaDRBG) throws(FaceMatchError) -> (PowerOfTwoCiphertext, [UInt64], [UInt64]) {
         let context = Contexts.of(profile)
         let ev = Evaluator(context: context)
         let n = context.degree
@@ -191,7 +212,17 @@ public final class MatchServer: Sendable {
                 let rounded = ((masks[j] + (1 << (shift - 1))) >> shift) & (modulus - 1)
                 return (modulus - rounded) & (modulus - 1)
             }
-            return (ct, shares)
+            return (ct, shares, targets.map { masks[$0] })
         }
     }
+}
+
+/// The server's side of one evaluated query (see `MatchServer.evaluateQuery`).
+public struct EvaluatedQuery: Sendable {
+    /// The result frames, in order, as sent to the client.
+    public var frames: [[UInt8]]
+    /// The server's shares `-round(M / 2^(17-l)) mod 2^l` of the `n` truncated scores.
+    public var shares: [UInt64]
+    /// The masks `M` (mod t) at the `n` targets: server-private randomness.
+    public var masks: [UInt64]
 }
