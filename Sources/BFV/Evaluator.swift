@@ -46,23 +46,22 @@ public struct Evaluator: Sendable {
     /// `ct + m` for a plaintext: adds `Delta*m` to `c0`. Cost: one scaling and `L` NTTs in
     /// evaluation form.
     public func add(_ ct: Ciphertext, plain: Plaintext) throws(BFVError) -> Ciphertext {
-        try check(ct)
-        guard plain.context === context else { throw BFVError.parameterMismatch }
-        var dm = context.scaled(plain.coefficients, level: ct.level)
-        if ct.form == .evaluation { dm.forwardNTT() }
-        var x = ct
-        x.polys[0].add(dm)
-        return x
+        try combine(ct, plain) { $0.add($1) }
     }
 
     /// `ct - m` for a plaintext.
     public func subtract(_ ct: Ciphertext, plain: Plaintext) throws(BFVError) -> Ciphertext {
+        try combine(ct, plain) { $0.subtract($1) }
+    }
+
+    /// Applies `op(c0, Delta*m)` with `Delta*m` in the ciphertext's form and level.
+    func combine(_ ct: Ciphertext, _ plain: Plaintext, _ op: (inout RNSPoly, RNSPoly) -> Void) throws(BFVError) -> Ciphertext {
         try check(ct)
         guard plain.context === context else { throw BFVError.parameterMismatch }
         var dm = context.scaled(plain.coefficients, level: ct.level)
         if ct.form == .evaluation { dm.forwardNTT() }
         var x = ct
-        x.polys[0].subtract(dm)
+        op(&x.polys[0], dm)
         return x
     }
 

@@ -82,16 +82,7 @@ public struct Parameters: Sendable, Hashable, CustomStringConvertible {
         "BFV(N=\(degree), log2 q=\(Int(logModulus.rounded(.up))), L=\(coefficientModuli.count), t=\(plaintextModulus))"
     }
 
-    static func log2(_ x: UInt64) -> Double {
-        var e = 0.0
-        var y = Double(x)
-        while y >= 2 { y /= 2; e += 1 }
-        // y in [1, 2): log2(y) by the atanh series.
-        let z = (y - 1) / (y + 1)
-        var term = z, sum = 0.0, k = 1.0
-        while k < 80 { sum += term / k; term *= z * z; k += 2 }
-        return e + 2 * sum / 0.6931471805599453
-    }
+    static func log2(_ x: UInt64) -> Double { binaryLogarithm(Double(x)) }
 
     // MARK: Presets
 

@@ -1,3 +1,4 @@
+import RingArithmetic
 import BFV
 
 /// The rotation-free encoding (DESIGN section 3): `d` coordinates split into `B` blocks of
@@ -68,7 +69,7 @@ public struct Layout: Sendable, Equatable, CustomStringConvertible {
     public func floodingBound(_ parameters: MatchParameters, profile: MatchProfile) -> UInt128? {
         let e = noiseBound(parameters)
         let f = Flooding.bound(noiseBound: e, count: UInt128(profile.targetBudget))
-        let logF = Double(f) > 0 ? log2(Double(f)) : 0
+        let logF = binaryLogarithm(Double(f))
         return logF + Double(parameters.shareBits + 2) <= profile.parameters.logModulus ? f : nil
     }
 
@@ -97,13 +98,3 @@ extension Int {
     var nextPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
 }
 
-/// `log2` without Foundation.
-func log2(_ x: Double) -> Double {
-    var e = 0.0, y = x
-    while y >= 2 { y /= 2; e += 1 }
-    while y < 1 { y *= 2; e -= 1 }
-    let z = (y - 1) / (y + 1)
-    var term = z, sum = 0.0, k = 1.0
-    while k < 80 { sum += term / k; term *= z * z; k += 2 }
-    return e + 2 * sum / 0.6931471805599453
-}

@@ -12,6 +12,16 @@ struct Hello: Equatable {
 
     var dimension: Int
 
+    /// A reader past the common prefix `magic | version | role`, which it checks.
+    static func reader(_ bytes: [UInt8], role: UInt8) throws -> ByteReader {
+        var r = ByteReader(bytes)
+        guard try r.readBytes(4, "magic") == magic else { throw FaceMatchError.protocolViolation("not a CryptoMask peer") }
+        let v = try r.readByte("version")
+        guard v == version else { throw FaceMatchError.protocolViolation("unsupported protocol version \(v)") }
+        guard try r.readByte("role") == role else { throw FaceMatchError.protocolViolation(role == 1 ? "hello must come from a client" : "reply must come from a server") }
+        return r
+    }
+
     var bytes: [UInt8] {
         var w = ByteWriter()
         w.write(bytes: Hello.magic); w.write(Hello.version); w.write(1)
@@ -23,11 +33,7 @@ struct Hello: Equatable {
 
     init(_ bytes: [UInt8]) throws(FaceMatchError) {
         do {
-            var r = ByteReader(bytes)
-            guard try r.readBytes(4, "magic") == Hello.magic else { throw FaceMatchError.protocolViolation("not a CryptoMask client") }
-            let v = try r.readByte("version")
-            guard v == Hello.version else { throw FaceMatchError.protocolViolation("unsupported protocol version \(v)") }
-            guard try r.readByte("role") == 1 else { throw FaceMatchError.protocolViolation("hello must come from a client") }
+            var r = try Hello.reader(bytes, role: 1)
             dimension = Int(try r.read(width: 4, "dimension"))
             try r.finish("hello")
         } catch let e as FaceMatchError { throw e } catch { throw FaceMatchError.protocolViolation("malformed hello: \(error)") }
@@ -63,11 +69,7 @@ struct HelloReply: Equatable {
 
     init(_ bytes: [UInt8]) throws(FaceMatchError) {
         do {
-            var r = ByteReader(bytes)
-            guard try r.readBytes(4, "magic") == Hello.magic else { throw FaceMatchError.protocolViolation("not a CryptoMask server") }
-            let v = try r.readByte("version")
-            guard v == Hello.version else { throw FaceMatchError.protocolViolation("unsupported protocol version \(v)") }
-            guard try r.readByte("role") == 0 else { throw FaceMatchError.protocolViolation("reply must come from a server") }
+            var r = try Hello.reader(bytes, role: 0)
             guard let p = MatchProfile(rawValue: try r.readByte("profile")) else { throw FaceMatchError.protocolViolation("unknown profile") }
             profile = p
             fingerprint = try r.read(width: 8, "fingerprint")

@@ -37,19 +37,9 @@ public final class TCPChannel: Channel, @unchecked Sendable {
     /// Connects to `host:port`.
     /// - Throws: `SecureCompareError.transport` with the system's reason.
     public static func connect(host: String, port: Int, timeoutSeconds: Int = 120, maxFrameSize: Int = 256 << 20) throws(SecureCompareError) -> TCPChannel {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
-            throw SecureCompareError.transport("cannot resolve \(host)")
-        }
+        let list = try resolve(host: host, port: port, passive: false)
         defer { freeaddrinfo(list) }
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        var cursor: UnsafeMutablePointer<addrinfo>? = list
         var lastError = "no address"
         while let a = cursor {
             let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
@@ -141,19 +131,8 @@ public final class TCPListener: @unchecked Sendable {
     /// Binds and listens on `host:port` (`port` 0 picks a free port).
     /// - Throws: `SecureCompareError.transport` with the system's reason.
     public init(host: String, port: Int) throws(SecureCompareError) {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_flags = AI_PASSIVE
-        #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let a = list else {
-            throw SecureCompareError.transport("cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(list) }
+        let a = try resolve(host: host, port: port, passive: true)
+        defer { freeaddrinfo(a) }
         let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
         guard fd >= 0 else { throw SecureCompareError.transport("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -206,6 +185,24 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Stops listening.
     public func close() { Glibc_close(fd) }
+}
+
+/// The address list for `host:port` (stream sockets; passive for listening). Free it with
+/// `freeaddrinfo`.
+func resolve(host: String, port: Int, passive: Bool) throws(SecureCompareError) -> UnsafeMutablePointer<addrinfo> {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    if passive { hints.ai_flags = AI_PASSIVE }
+    #if canImport(Glibc)
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    #else
+    hints.ai_socktype = SOCK_STREAM
+    #endif
+    var list: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+        throw SecureCompareError.transport("cannot resolve \(host)")
+    }
+    return first
 }
 
 // Names that collide with methods above, resolved once here.

@@ -42,15 +42,21 @@ public enum BigWord {
     /// `a - b` for `a >= b`, with the length of `a`.
     public static func subtract(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
         var out = a
+        subtractInPlace(&out, b)
+        return out
+    }
+
+    /// `a -= b` modulo `2^(64 * a.count)`.
+    @inlinable
+    static func subtractInPlace(_ a: inout [UInt64], _ b: [UInt64]) {
         var borrow: UInt64 = 0
         for i in 0..<a.count {
             let y = i < b.count ? b[i] : 0
             let (d1, o1) = a[i].subtractingReportingOverflow(y)
             let (d2, o2) = d1.subtractingReportingOverflow(borrow)
-            out[i] = d2
+            a[i] = d2
             borrow = (o1 || o2) ? 1 : 0
         }
-        return out
     }
 
     /// `a + b`, one word longer than the longer operand.
@@ -106,14 +112,7 @@ public enum BigWord {
     @inlinable
     static func subtractIfAtLeast(_ a: inout [UInt64], _ b: [UInt64]) -> Bool {
         if compare(a, b) < 0 { return false }
-        var borrow: UInt64 = 0
-        for i in 0..<a.count {
-            let y = i < b.count ? b[i] : 0
-            let (d1, o1) = a[i].subtractingReportingOverflow(y)
-            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
-            a[i] = d2
-            borrow = (o1 || o2) ? 1 : 0
-        }
+        subtractInPlace(&a, b)
         return true
     }
 

@@ -41,7 +41,7 @@ public final class PolyContext: Sendable, Equatable {
 
     /// `log2 q`, as a real number.
     public var logModulus: Double {
-        moduli.reduce(0.0) { $0 + log2Approx($1.value) }
+        moduli.reduce(0.0) { $0 + binaryLogarithm(Double($1.value)) }
     }
 
     /// The same ring without its last `count` limbs (for modulus switching).
@@ -55,21 +55,15 @@ public final class PolyContext: Sendable, Equatable {
     }
 }
 
-/// `log2(x)` without Foundation, accurate to about 1e-12.
-@usableFromInline
-func log2Approx(_ x: UInt64) -> Double {
+/// `log2(x)` for `x > 0` without Foundation, accurate to about 1e-12 (parameter sizes and bounds).
+public func binaryLogarithm(_ x: Double) -> Double {
     guard x > 0 else { return -.infinity }
-    let e = 63 - x.leadingZeroBitCount
-    let mantissa = Double(x) / Double(UInt64(1) << e)  // in [1, 2)
-    // log2(m) via the series of ln((1+y)/(1-y)) with y = (m-1)/(m+1).
-    let y = (mantissa - 1) / (mantissa + 1)
-    var term = y
-    var sum = 0.0
-    var k = 1.0
-    while k < 60 {
-        sum += term / k
-        term *= y * y
-        k += 2
-    }
-    return Double(e) + 2 * sum / 0.6931471805599453
+    var e = 0.0, y = x
+    while y >= 2 { y /= 2; e += 1 }
+    while y < 1 { y *= 2; e -= 1 }
+    // log2(y) for y in [1, 2) from the series of ln((1+z)/(1-z)) with z = (y-1)/(y+1).
+    let z = (y - 1) / (y + 1)
+    var term = z, sum = 0.0, k = 1.0
+    while k < 80 { sum += term / k; term *= z * z; k += 2 }
+    return e + 2 * sum / 0.6931471805599453
 }

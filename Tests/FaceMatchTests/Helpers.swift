@@ -14,16 +14,8 @@ func gaussian(_ g: inout ChaChaDRBG) -> Double {
     return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
 }
 
-func log(_ x: Double) -> Double {
-    // Natural log via the binary logarithm series (tests avoid Foundation).
-    var e = 0.0, y = x
-    while y >= 2 { y /= 2; e += 1 }
-    while y < 1 { y *= 2; e -= 1 }
-    let z = (y - 1) / (y + 1)
-    var term = z, sum = 0.0, k = 1.0
-    while k < 200 { sum += term / k; term *= z * z; k += 2 }
-    return e * 0.6931471805599453 + 2 * sum
-}
+/// Natural logarithm (tests avoid Foundation).
+func log(_ x: Double) -> Double { binaryLogarithm(x) * 0.6931471805599453 }
 
 func cos(_ x: Double) -> Double {
     var r = x.truncatingRemainder(dividingBy: 2 * Double.pi)
