@@ -101,3 +101,13 @@ final class Rendezvous: Sendable {
     func server() { serverReady.signal(); clientReady.wait() }
     func client() { clientReady.signal(); serverReady.wait() }
 }
+
+/// `hash.ot`: ns per correlation-robust hash (four SIMD lanes of BLAKE2s), batch of 2^16.
+func hashBenchmarks(_ run: (String, () -> BenchResult) -> Void) {
+    run("hash.ot") {
+        var g = ChaChaDRBG.fresh()
+        let blocks = (0..<65536).map { _ in Block.random(&g) }
+        let ns = measure(opsPerCall: 65536) { blackHole(OTHash.hash(firstTweak: 0, blocks: blocks)) }
+        return BenchResult(name: "hash.ot", ns: ns, fields: [("hash", "\"BLAKE2s-128\"")])
+    }
+}

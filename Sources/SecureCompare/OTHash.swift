@@ -18,8 +18,32 @@ public enum OTHash {
         return out
     }
 
-    @inline(__always)
+    /// Splits large batches over all cores (hashing dominates OT extension).
     static func hash(count: Int, tweak: (Int) -> UInt64, block: (Int) -> Block, into out: inout [Block]) {
+        let parallelThreshold = 1 << 14
+        guard count >= parallelThreshold else { hashRange(0, count, tweak, block, &out); return }
+        let parts = 8
+        let chunk = (count + parts - 1) / parts / 4 * 4 + 4
+        out.withUnsafeMutableBufferPointer { o in
+            let base = SendableBuffer(o.baseAddress!)
+            withoutActuallyEscaping(tweak) { tweak in
+                withoutActuallyEscaping(block) { block in
+                    let functions = SendableFunctions(tweak: tweak, block: block)
+                    DispatchQueue.concurrentPerform(iterations: parts) { p in
+                        let start = p * chunk, end = min(count, start + chunk)
+                        guard start < end else { return }
+                        var local = [Block](repeating: .zero, count: end - start)
+                        hashRange(start, end, functions.tweak, functions.block, &local)
+                        for i in start..<end { base.pointer[i] = local[i - start] }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func hashRange(_ from: Int, _ to: Int, _ tweak: (Int) -> UInt64, _ block: (Int) -> Block, _ out: inout [Block]) {
+        let count = to - from
         var words = [UInt32](repeating: 0, count: 64)
         var digest = [UInt32](repeating: 0, count: 16)
         words.withUnsafeMutableBufferPointer { w in
@@ -29,7 +53,7 @@ public enum OTHash {
                     while k < count {
                         let lanes = min(4, count - k)
                         for l in 0..<4 {
-                            let i = k + min(l, lanes - 1)
+                            let i = from + k + min(l, lanes - 1)
                             let t = tweak(i), b = block(i)
                             let base = 16 * l
                             w[base] = UInt32(truncatingIfNeeded: t); w[base + 1] = UInt32(truncatingIfNeeded: t >> 32)
@@ -48,3 +72,17 @@ public enum OTHash {
         }
     }
 }
+
+/// Disjoint writes from parallel iterations.
+struct SendableBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Block>
+    init(_ p: UnsafeMutablePointer<Block>) { pointer = p }
+}
+
+/// Read-only closures shared by parallel iterations.
+struct SendableFunctions: @unchecked Sendable {
+    let tweak: (Int) -> UInt64
+    let block: (Int) -> Block
+}
+
+import Dispatch
