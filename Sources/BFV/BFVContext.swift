@@ -98,9 +98,12 @@ public final class BFVContext: Sendable {
         for (i, p) in lv.ring.moduli.enumerated() {
             let w = lv.qDivT[i]
             let ws = p.shoupPrecompute(w)
-            out.withLimb(i) { limb in
-                for j in 0..<n {
-                    limb[j] = p.add(p.multiplyShoup(m[j], w, ws), p.reduce(rounding[j]))
+            m.withUnsafeBufferPointer { mp in
+                rounding.withUnsafeBufferPointer { rp in
+                    out.withLimb(i) { limb in
+                        // The rounding term is below t < p: no reduction needed.
+                        for j in 0..<n { limb[j] = p.add(p.multiplyShoup(mp[j], w, ws), rp[j]) }
+                    }
                 }
             }
         }

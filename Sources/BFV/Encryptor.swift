@@ -49,10 +49,24 @@ public struct Encryptor: Sendable {
         var e = Sampler.errorPoly(context.ring, rng: &rng)
         if let extra { e.add(extra) }
         e.forwardNTT()
-        var c0 = a * s.evaluation
-        c0.negate()
-        c0.add(e)
-        return Ciphertext(context: context, polys: [c0, a], seed: seed)
+        // c0 = e - a*s in one pass, with Shoup products against the fixed key.
+        let n = context.degree
+        let moduli = context.ring.moduli
+        a.residues.withUnsafeBufferPointer { ap in
+            s.evaluation.residues.withUnsafeBufferPointer { sp in
+                s.evaluationShoup.withUnsafeBufferPointer { sq in
+                    for (i, m) in moduli.enumerated() {
+                        e.withLimb(i) { c in
+                            for j in 0..<n {
+                                let k = i * n + j
+                                c[j] = m.subtract(c[j], m.multiplyShoup(ap[k], sp[k], sq[k]))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Ciphertext(context: context, polys: [e, a], seed: seed)
     }
 
     /// `(p0*u + e1 + extra, p1*u + e2)`, `u` ternary; `e1` flooded when asked. Evaluation form.

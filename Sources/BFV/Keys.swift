@@ -15,6 +15,8 @@ public struct SecretKey: Sendable, CustomStringConvertible {
     let coefficients: [Int64]
     /// `s` in evaluation form over the full modulus.
     let evaluation: RNSPoly
+    /// Shoup quotients of `evaluation`, limb-major (fast products with the fixed key).
+    let evaluationShoup: [UInt64]
 
     /// A fresh secret key from the system's cryptographic generator.
     public init(context: BFVContext) {
@@ -31,7 +33,11 @@ public struct SecretKey: Sendable, CustomStringConvertible {
     init(context: BFVContext, coefficients: [Int64], poly: RNSPoly) {
         self.context = context
         self.coefficients = coefficients
-        self.evaluation = poly.inEvaluationForm()
+        let e = poly.inEvaluationForm()
+        self.evaluation = e
+        let n = context.degree
+        let residues = e.residues
+        self.evaluationShoup = (0..<residues.count).map { context.ring.moduli[$0 / n].shoupPrecompute(residues[$0]) }
     }
 
     /// `s` in evaluation form at `level`.

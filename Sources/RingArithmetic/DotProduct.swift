@@ -35,12 +35,23 @@ extension RNSPoly {
                         while start < n {
                             for i in 0..<(rows * tile) { a[i] = 0 }
                             var sinceFold = 0
-                            for k in 0..<terms {
-                                if sinceFold == budget {
+                            var k = 0
+                            while k < terms {
+                                if sinceFold + 2 > budget {
                                     for i in 0..<(rows * tile) { a[i] = UInt128(modulus.reduce(a[i])) }
                                     sinceFold = 1
                                 }
                                 let y = rp[k] + limb * n + start
+                                if rows == 2 && k + 1 < terms {
+                                    // Two terms per pass: products summed in registers, one
+                                    // accumulator update per coefficient and row.
+                                    let off = limb * n + start
+                                    twoRowTwoTermKernel(a, a + tile, lp[0][k] + off, lp[1][k] + off, y,
+                                                        lp[0][k + 1] + off, lp[1][k + 1] + off, rp[k + 1] + off, tile)
+                                    sinceFold += 2
+                                    k += 2
+                                    continue
+                                }
                                 if rows == 2 {
                                     // Both ciphertext polynomials against one plaintext load.
                                     twoRowKernel(a, a + tile, lp[0][k] + limb * n + start, lp[1][k] + limb * n + start, y, tile)
@@ -52,6 +63,7 @@ extension RNSPoly {
                                     }
                                 }
                                 sinceFold += 1
+                                k += 1
                             }
                             for r in 0..<rows {
                                 outData[r].withUnsafeMutableBufferPointer { o in
@@ -81,6 +93,22 @@ func twoRowKernel(
         let p1 = x1[j].multipliedFullWidth(by: yj)
         a0[j] &+= UInt128(p0.high) << 64 | UInt128(p0.low)
         a1[j] &+= UInt128(p1.high) << 64 | UInt128(p1.low)
+    }
+}
+
+/// `a0[j] += x0[j]*y[j] + u0[j]*v[j]`, `a1[j] += x1[j]*y[j] + u1[j]*v[j]` (two terms, two rows).
+@inline(never)
+func twoRowTwoTermKernel(
+    _ a0: UnsafeMutablePointer<UInt128>, _ a1: UnsafeMutablePointer<UInt128>,
+    _ x0: UnsafePointer<UInt64>, _ x1: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>,
+    _ u0: UnsafePointer<UInt64>, _ u1: UnsafePointer<UInt64>, _ v: UnsafePointer<UInt64>, _ count: Int
+) {
+    for j in 0..<count {
+        let yj = y[j], vj = v[j]
+        let p0 = x0[j].multipliedFullWidth(by: yj), q0 = u0[j].multipliedFullWidth(by: vj)
+        let p1 = x1[j].multipliedFullWidth(by: yj), q1 = u1[j].multipliedFullWidth(by: vj)
+        a0[j] &+= (UInt128(p0.high) << 64 | UInt128(p0.low)) &+ (UInt128(q0.high) << 64 | UInt128(q0.low))
+        a1[j] &+= (UInt128(p1.high) << 64 | UInt128(p1.low)) &+ (UInt128(q1.high) << 64 | UInt128(q1.low))
     }
 }
 

@@ -153,7 +153,9 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     /// Maps a signed integer with `|v| < 2^63` to its residue in `[0, p)`. Branch-free.
     @inlinable @inline(__always)
     public func residue(_ v: Int64) -> UInt64 {
-        let magnitude = reduce(v.magnitude)
+        // Small magnitudes (errors, secrets, templates) skip the reduction; the branch depends
+        // only on whether |v| < p, which is fixed for a given use.
+        let magnitude = v.magnitude < value ? v.magnitude : reduce(v.magnitude)
         let negated = subtract(0, magnitude)
         let mask = UInt64(bitPattern: v >> 63)
         return (negated & mask) | (magnitude & ~mask)

@@ -17,8 +17,26 @@ public enum Sampler {
         var poly = RNSPoly(zeroIn: context, form: form)
         let n = context.degree
         for (i, m) in context.moduli.enumerated() {
+            // Draw exactly bitWidth(p) bits per candidate from a bit reservoir and reject values
+            // >= p: unbiased, and about 20% fewer DRBG bytes than whole words for 50-bit primes.
+            let b = m.bitWidth
+            let mask = (UInt128(1) << UInt128(b)) - 1
+            var reservoir: UInt128 = 0
+            var available = 0
             poly.withLimb(i) { limb in
-                for j in 0..<n { limb[j] = uniformBelow(m.value, rng: &rng) }
+                for j in 0..<n {
+                    var x: UInt64
+                    repeat {
+                        if available < b {
+                            reservoir |= UInt128(rng.next()) << UInt128(available)
+                            available += 64
+                        }
+                        x = UInt64(truncatingIfNeeded: reservoir & mask)
+                        reservoir >>= UInt128(b)
+                        available -= b
+                    } while x >= m.value
+                    limb[j] = x
+                }
             }
         }
         return poly
@@ -57,12 +75,21 @@ public enum Sampler {
     /// `count` errors from the centered binomial distribution with `eta = 21` (std-dev 3.24).
     /// Branch-free in the sampled values.
     public static func centeredBinomial(count: Int, rng: inout ChaChaDRBG) -> [Int64] {
-        var out = [Int64](repeating: 0, count: count)
+        var out = [Int64](repeating: 0, count: count + 2)
         let mask: UInt64 = (1 << 21) - 1
-        for i in 0..<count {
-            let r = rng.next()
-            out[i] = Int64((r & mask).nonzeroBitCount) - Int64(((r >> 21) & mask).nonzeroBitCount)
+        @inline(__always) func cbd(_ r: UInt64) -> Int64 {
+            Int64((r & mask).nonzeroBitCount) - Int64(((r >> 21) & mask).nonzeroBitCount)
         }
+        // Three samples of 42 bits from every two 64-bit words.
+        var i = 0
+        while i < count {
+            let w0 = rng.next(), w1 = rng.next()
+            out[i] = cbd(w0)
+            out[i + 1] = cbd(w0 >> 42 | w1 << 22)
+            out[i + 2] = cbd(w1 >> 20)
+            i += 3
+        }
+        out.removeLast(out.count - count)
         return out
     }
 
