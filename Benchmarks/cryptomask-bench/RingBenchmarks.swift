@@ -56,3 +56,22 @@ func samplerBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
         BenchResult(name: "chacha.block", ns: measure(opsPerCall: 1024) { for _ in 0..<1024 { blackHole(rng.next()) } } * 8, fields: [("bytes", "64")])
     }
 }
+
+/// `chacha.fourblocks`: ns per 64-byte block of the four-lane block function alone.
+func chachaCoreBenchmark(_ run: (String, () -> BenchResult) -> Void) {
+    run("chacha.fourblocks") {
+        var key = [UInt32](repeating: 7, count: 8)
+        var out = [UInt32](repeating: 0, count: 64)
+        var counter: UInt32 = 0
+        let ns = key.withUnsafeMutableBufferPointer { k in
+            out.withUnsafeMutableBufferPointer { o in
+                measure(opsPerCall: 4) {
+                    ChaCha20.fourBlocks(key: UnsafePointer(k.baseAddress!), counter: counter, nonce: (1, 2, 3), into: o.baseAddress!)
+                    counter &+= 4
+                }
+            }
+        }
+        blackHole(out)
+        return BenchResult(name: "chacha.fourblocks", ns: ns, fields: [("bytes", "64")])
+    }
+}

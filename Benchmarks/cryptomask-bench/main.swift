@@ -43,6 +43,7 @@ do {
     try ringBenchmarks(run, options: options)
     try bfvBenchmarks(run, options: options)
     try samplerBenchmarks(run)
+    chachaCoreBenchmark(run)
     hashBenchmarks(run)
     compareBenchmarks(run, options: options)
     try faceMatchBenchmarks(run, options: options)

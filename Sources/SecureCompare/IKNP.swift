@@ -50,20 +50,21 @@ public final class OTExtensionSender {
         let u = try channel.receive(.otExtension)
         guard u.count == 128 * words * 8 else { throw SecureCompareError.malformed("OT extension matrix of \(u.count) bytes, expected \(128 * words * 8)") }
         var cols = [[UInt64]](repeating: [], count: 128)
-        u.withUnsafeBufferPointer { ub in
+        // Work on a local copy of the generators: no exclusivity checks in the loop.
+        var generators = columns
+        u.withUnsafeBytes { ub in
             for i in 0..<128 {
                 var col = [UInt64](repeating: 0, count: words)
                 let mask = 0 &- UInt64(s.bit(i) ? 1 : 0)
                 for w in 0..<words {
-                    var word: UInt64 = 0
-                    let base = (i * words + w) * 8
-                    for k in 0..<8 { word |= UInt64(ub[base + k]) << (8 * UInt64(k)) }
+                    let word = UInt64(littleEndian: ub.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
                     // q_i = G(k_i^{s_i}) ^ s_i * u_i.
-                    col[w] = columns[i].next() ^ (word & mask)
+                    col[w] = generators[i].next() ^ (word & mask)
                 }
                 cols[i] = col
             }
         }
+        columns = generators
         let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
         nextIndex += UInt64(padded)
@@ -146,20 +147,21 @@ public final class OTExtensionReceiver {
         r += [UInt64](repeating: 0, count: words - r.count)
         var cols = [[UInt64]](repeating: [], count: 128)
         var u = [UInt8](repeating: 0, count: 128 * words * 8)
-        u.withUnsafeMutableBufferPointer { ub in
+        var g0 = columns0, g1 = columns1
+        u.withUnsafeMutableBytes { ub in
             for i in 0..<128 {
                 var col = [UInt64](repeating: 0, count: words)
                 for w in 0..<words {
-                    let t = columns0[i].next()
+                    let t = g0[i].next()
                     col[w] = t
                     // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
-                    let word = t ^ columns1[i].next() ^ r[w]
-                    let base = (i * words + w) * 8
-                    for k in 0..<8 { ub[base + k] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(k))) }
+                    ub.storeBytes(of: (t ^ g1[i].next() ^ r[w]).littleEndian, toByteOffset: (i * words + w) * 8, as: UInt64.self)
                 }
                 cols[i] = col
             }
         }
+        columns0 = g0
+        columns1 = g1
         try channel.send(.otExtension, u)
         let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
