@@ -33,11 +33,17 @@ extension Engine {
                 betas.append(BitVector.random(count: n, rng: &rng))
             }
             // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits.
-            try oneOfNSend(widths: instanceWidths, entryBits: 2) { e, v in
+            try oneOfNSend(widths: instanceWidths, entryBits: 2) { e in
                 let j = e / n, i = e % n
-                let xj = (values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(widths[j])) - 1)
+                let w = widths[j]
+                let xj = Int((values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1))
                 let a: UInt64 = alphas[j][i] ? 1 : 0, b: UInt64 = betas[j][i] ? 2 : 0
-                return ((xj > UInt64(v) ? 1 : 0) ^ a) | ((xj == UInt64(v) ? 2 : 0) ^ b)
+                var packed: UInt64 = 0
+                for v in 0..<(1 << w) {
+                    let entry = ((xj > v ? 1 : 0) ^ a) | ((xj == v ? 2 : 0) ^ b)
+                    packed |= entry << UInt64(2 * v)
+                }
+                return packed
             }
             gt = alphas
             eq = betas

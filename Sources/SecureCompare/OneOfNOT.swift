@@ -10,16 +10,21 @@
 extension Engine {
     static func tweak(_ instance: UInt64, _ v: Int) -> UInt64 { (1 << 63) | instance << 5 | UInt64(v) }
 
-    /// Server side: instance `e` offers `2^widths[e]` entries `entry(e, v)` of `entryBits` bits.
-    func oneOfNSend(widths: [Int], entryBits: Int, entry: (Int, Int) -> UInt64) throws(SecureCompareError) {
+    /// Server side: instance `e` offers `2^widths[e]` entries of `entryBits` bits, packed by
+    /// `table(e)` (entry `v` at bits `v * entryBits`; at most 64 bits per instance).
+    func oneOfNSend(widths: [Int], entryBits: Int, table: (Int) -> UInt64) throws(SecureCompareError) {
         let total = widths.reduce(0, +)
         let pairs = try sender!.randomOTs(total)
         var offset = 0
         var tweaks: [UInt64] = [], keys: [Block] = []
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
+        tweaks.reserveCapacity(entries)
+        keys.reserveCapacity(entries)
+        var x = [Block](repeating: .zero, count: 32)
         for (e, m) in widths.enumerated() {
-            precondition(m >= 1 && m <= 5)
+            precondition(m >= 1 && m <= 5 && (1 << m) * entryBits <= 64)
             // X[v] = XOR_i r_i^{v_i}, built from X[0] by flipping one string at a time.
-            var x = [Block](repeating: .zero, count: 1 << m)
+            x[0] = .zero
             for i in 0..<m { x[0] = x[0] ^ pairs[offset + i].0 }
             for v in 1..<(1 << m) {
                 let i = v.trailingZeroBitCount
@@ -29,17 +34,23 @@ extension Engine {
             offset += m
         }
         let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
-        var out = BitVector(count: pads.count * entryBits)
+        // Pack masked entries into little-endian words as they are produced.
+        var words = [UInt64](repeating: 0, count: (entries * entryBits + 63) / 64)
+        let entryMask: UInt64 = (1 << UInt64(entryBits)) - 1
         var k = 0
+        var bit = 0
         for (e, m) in widths.enumerated() {
+            let packed = table(e)
             for v in 0..<(1 << m) {
-                let value = entry(e, v) ^ pads[k].low
-                for bit in 0..<entryBits where (value >> UInt64(bit)) & 1 == 1 { out[k * entryBits + bit] = true }
+                let value = ((packed >> UInt64(v * entryBits)) ^ pads[k].low) & entryMask
+                words[bit >> 6] |= value << UInt64(bit & 63)
+                if (bit & 63) + entryBits > 64 { words[(bit >> 6) + 1] |= value >> UInt64(64 - (bit & 63)) }
+                bit += entryBits
                 k += 1
             }
         }
         oneOfNCount += UInt64(widths.count)
-        try channel.send(.otMessages, out.bytes)
+        try channel.send(.otMessages, BitVector(count: entries * entryBits, words: words).bytes)
     }
 
     /// Client side: returns entry `choices[e]` of each table.
