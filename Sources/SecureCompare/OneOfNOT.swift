@@ -81,7 +81,7 @@ extension Engine {
             let k = start + Int(choices[e])
             var value: UInt64 = 0
             for bit in 0..<entryBits where table[k * entryBits + bit] { value |= 1 << UInt64(bit) }
-            out.append((value ^ pads[e].low) & ((1 << UInt64(entryBits)) - 1))
+            out.append((value ^ pads[e].low) & (entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1))
             start += 1 << m
         }
         oneOfNCount += UInt64(widths.count)

@@ -32,6 +32,24 @@ public final class ComparisonServer {
         try engine.and(x, y)
     }
 
+    /// 1-out-of-2^m OT (m = 1 ... 5) of small messages: instance `e` offers `tables[e]`
+    /// (`2^m` entries of `bits` bits, `2^m * bits <= 64`); the client receives the entry it
+    /// chooses and nothing else, the server learns nothing.
+    /// Bytes: `16 m` per instance from the client, `2^m * bits / 8` from the server.
+    /// - Throws: `SecureCompareError.invalidArgument` for tables of the wrong shape.
+    public func sendOneOfN(_ tables: [[UInt64]], m: Int, bits: Int) throws(SecureCompareError) {
+        guard m >= 1, m <= 5, bits >= 1, (1 << m) * bits <= 64, tables.allSatisfy({ $0.count == 1 << m }) else {
+            throw SecureCompareError.invalidArgument("tables must hold 2^m entries of bits bits, 2^m * bits <= 64")
+        }
+        engine.channel.setPhase("one-of-n")
+        let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+        try engine.oneOfNSend(widths: [Int](repeating: m, count: tables.count), entryBits: bits) { e in
+            var packed: UInt64 = 0
+            for (v, x) in tables[e].enumerated() { packed |= (x & mask) << UInt64(v * bits) }
+            return packed
+        }
+    }
+
     /// Contributes to the client's `OR` of the shared bits; the server learns nothing.
     public func revealOR(_ shares: BitVector) throws(SecureCompareError) {
         let share = try engine.or(shares)
@@ -77,6 +95,16 @@ public final class ComparisonClient {
     /// XOR shares of `x & y` for XOR-shared bit vectors.
     public func and(_ x: BitVector, _ y: BitVector) throws(SecureCompareError) -> BitVector {
         try engine.and(x, y)
+    }
+
+    /// Receives entry `choices[e]` of the server's table `e` (see `ComparisonServer.sendOneOfN`).
+    /// - Throws: `SecureCompareError.invalidArgument` for a choice outside `0 ..< 2^m`.
+    public func receiveOneOfN(choices: [Int], m: Int, bits: Int) throws(SecureCompareError) -> [UInt64] {
+        guard m >= 1, m <= 5, bits >= 1, (1 << m) * bits <= 64, choices.allSatisfy({ $0 >= 0 && $0 < 1 << m }) else {
+            throw SecureCompareError.invalidArgument("choices must be in 0 ..< 2^m with 2^m * bits <= 64")
+        }
+        engine.channel.setPhase("one-of-n")
+        return try engine.oneOfNReceive(choices: choices.map { UInt64($0) }, widths: [Int](repeating: m, count: choices.count), entryBits: bits)
     }
 
     /// The OR of the shared bits, opened to this party only.
