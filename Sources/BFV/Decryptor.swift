@@ -73,6 +73,18 @@ public struct Decryptor: Sendable {
         guard tPrime >= 2, ct.bits == 64 || tPrime < UInt64(1) << UInt64(ct.bits) else {
             throw BFVError.invalidValue("plaintext modulus must be in 2 ..< 2^\(ct.bits)")
         }
+        // round(t' * x / 2^bits) mod t'.
+        return try phase(ct).map { x in
+            let product = UInt128(x) * UInt128(tPrime) + (UInt128(1) << UInt128(ct.bits - 1))
+            return UInt64(truncatingIfNeeded: (product >> UInt128(ct.bits)) % UInt128(tPrime))
+        }
+    }
+
+    /// The raw phase `x = c0 + c1*s mod 2^bits` of each coefficient `c0` holds (message times
+    /// `2^bits / t` plus noise): for noise analysis. Cost as `decrypt`.
+    /// - Throws: `BFVError.invalidValue` if `c1` has the wrong length or `c1*s` cannot be
+    ///   computed exactly in the key's ring.
+    public func phase(_ ct: PowerOfTwoCiphertext) throws(BFVError) -> [UInt64] {
         let n = context.degree
         guard ct.c1.count == n else { throw BFVError.invalidValue("c1 must have N coefficients") }
         // c1 * s over the integers: |coefficient| <= N * 2^bits. When that is below p_1 / 2 one
@@ -108,10 +120,7 @@ public struct Decryptor: Sendable {
                 let magnitude = negative ? BigWord.subtract(q, words)[0] : words[0]
                 cs = negative ? (0 &- magnitude) : magnitude
             }
-            let x = (ct.c0[k] &+ cs) & mask
-            // round(t' * x / 2^bits) mod t'.
-            let product = UInt128(x) * UInt128(tPrime) + (UInt128(1) << UInt128(ct.bits - 1))
-            out.append(UInt64(truncatingIfNeeded: (product >> UInt128(ct.bits)) % UInt128(tPrime)))
+            out.append((ct.c0[k] &+ cs) & mask)
         }
         return out
     }

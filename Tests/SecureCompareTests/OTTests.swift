@@ -1,6 +1,7 @@
 import Testing
 import RingArithmetic
 import SecureCompare
+import BFV
 
 @Suite("Oblivious transfer")
 struct OTTests {
@@ -80,5 +81,62 @@ struct OneOfNTests {
                                              { c in try c.receiveOneOfN(choices: choices, m: m, bits: bits) })
             #expect(got == zip(tables, choices).map { $0[$1] }, "m=\(m)")
         }
+    }
+}
+
+@Suite("Base OT privacy")
+struct BaseOTPrivacyTests {
+    /// The noise of the receiver's decryption (raw phase minus the scaled chosen messages).
+    func receiverNoise(choices: [Bool], pairs: [(Block, Block)], seed: UInt64) throws -> [Double] {
+        let (_, recorded, _, _) = try runParties({ ch in
+            var rng = testRNG(seed + 500)
+            try BaseOT.send(pairs: pairs, channel: ch, rng: &rng)
+        }, { ch in
+            let rec = RecordingChannel(ch)
+            var rng = testRNG(seed)
+            _ = try BaseOT.receive(choices: choices, channel: rec, rng: &rng)
+            return rec.received[0].1
+        })
+        // The receiver's key, regenerated from the same generator state.
+        let ctx = try BFVContext(.baseOT)
+        var rng = testRNG(seed)
+        let sk = SecretKey(context: ctx, rng: &rng)
+        let reply = try PowerOfTwoCiphertext(serialized: recorded, context: ctx)
+        let phase = try Decryptor(secretKey: sk).phase(reply)
+        var slots = [UInt64](repeating: 0, count: ctx.degree)
+        for (i, c) in choices.enumerated() {
+            let m = c ? pairs[i].1 : pairs[i].0
+            for k in 0..<8 { slots[8 * i + k] = k < 4 ? (m.low >> (16 * UInt64(k))) & 0xffff : (m.high >> (16 * UInt64(k - 4))) & 0xffff }
+        }
+        let message = try BatchEncoder(context: ctx).encode(slots).coefficients
+        let t = Double(ctx.plaintextModulus)
+        return zip(phase, message).map { x, m in
+            let expected = UInt64((Double(m) * 4294967296.0 / t).rounded()) & 0xFFFF_FFFF
+            var d = Int64(bitPattern: (x &- expected) & 0xFFFF_FFFF)
+            if d >= 1 << 31 { d -= 1 << 32 }
+            return Double(d)
+        }
+    }
+
+    @Test("the receiver's decryption has the same distribution for two different unchosen messages")
+    func unchosenMessages() throws {
+        var g = testRNG(600)
+        let choices = (0..<128).map { $0 % 3 == 0 }
+        let chosen = (0..<128).map { _ in Block.random(&g) }
+        let otherA = (0..<128).map { _ in Block.zero }
+        let otherB = (0..<128).map { _ in Block(low: .max, high: .max) }
+        func pairs(_ other: [Block]) -> [(Block, Block)] {
+            (0..<128).map { choices[$0] ? (other[$0], chosen[$0]) : (chosen[$0], other[$0]) }
+        }
+        var a: [Double] = [], b: [Double] = []
+        for run in 0..<2 {
+            a += try receiverNoise(choices: choices, pairs: pairs(otherA), seed: UInt64(610 + run))
+            b += try receiverNoise(choices: choices, pairs: pairs(otherB), seed: UInt64(620 + run))
+        }
+        // Flooding dominates: the noise is wide (about 2^86 * 2^32 / 2^112 = 2^6 at the reply
+        // modulus) and its distribution does not depend on the unchosen messages.
+        let d = ksStatistic(a, b)
+        #expect(d < ksCritical(a.count, b.count), "KS D = \(d)")
+        #expect(a.map { abs($0) }.max()! > 16)
     }
 }
