@@ -30,6 +30,8 @@ public struct ChannelStatistics: Sendable, Equatable {
     public var framesReceived = 0
     /// Per phase: (sent, received).
     public var phases: [String: (sent: Int, received: Int)] = [:]
+    /// Seconds spent blocked in `receive` waiting for the peer (where the transport measures it).
+    public var waitingSeconds = 0.0
 
     public init() {}
 
@@ -126,6 +128,12 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
     }
 
     public func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer {
+            let waited = clock.now - start
+            state.withLock { $0.stats.waitingSeconds += Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18 }
+        }
         let deadline: DispatchTime = timeout.map { .now() + $0 } ?? .distantFuture
         while true {
             let frame = inbox.lock.withLock { box -> (MessageType, [UInt8])?? in
