@@ -40,6 +40,7 @@ struct MatchTests {
     }
 
     @Test("n = 1, d = 128") func single() throws { try check(n: 1, d: 128, blocks: nil, seed: 1) }
+    @Test("d not a power of two (d = 100), n = 5") func oddDimension() throws { try check(n: 5, d: 100, blocks: nil, seed: 5) }
     @Test("n not a multiple of the vectors per result, d = 512, default layout") func ragged() throws { try check(n: 301, d: 512, blocks: nil, seed: 2) }
     @Test("several layouts, d = 512", arguments: [1, 8, 64, 128]) func layouts(blocks: Int) throws { try check(n: 100, d: 512, blocks: blocks, seed: 3) }
 
