@@ -20,20 +20,26 @@ public enum Sampler {
             // Draw exactly bitWidth(p) bits per candidate from a bit reservoir and reject values
             // >= p: unbiased, and about 20% fewer DRBG bytes than whole words for 50-bit primes.
             let b = m.bitWidth
-            let mask = (UInt128(1) << UInt128(b)) - 1
-            var reservoir: UInt128 = 0
-            var available = 0
+            let mask: UInt64 = (1 << UInt64(b)) - 1
+            var reservoir: UInt64 = 0
+            var available = 0  // bits left in `reservoir`, always below 64
             poly.withLimb(i) { limb in
                 for j in 0..<n {
                     var x: UInt64
                     repeat {
-                        if available < b {
-                            reservoir |= UInt128(rng.next()) << UInt128(available)
-                            available += 64
+                        if available >= b {
+                            x = reservoir & mask
+                            reservoir = b == 64 ? 0 : reservoir >> UInt64(b)
+                            available -= b
+                        } else {
+                            // The low `available` bits come from the reservoir, the rest from a
+                            // fresh word whose unused high bits refill the reservoir.
+                            let w = rng.next()
+                            x = (reservoir | (w << UInt64(available))) & mask
+                            let used = b - available
+                            reservoir = w >> UInt64(used)
+                            available = 64 - used
                         }
-                        x = UInt64(truncatingIfNeeded: reservoir & mask)
-                        reservoir >>= UInt128(b)
-                        available -= b
                     } while x >= m.value
                     limb[j] = x
                 }
