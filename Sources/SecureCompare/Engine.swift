@@ -17,6 +17,9 @@ final class Engine {
     var rng: ChaChaDRBG
     let sender: OTExtensionSender?
     let receiver: OTExtensionReceiver?
+    /// KK13 1-out-of-16 extension for the millionaires' leaves (one end per party).
+    let kkSender: KKSender?
+    let kkReceiver: KKReceiver?
     /// Instances of 1-out-of-N OT used so far (hash tweak domain).
     var oneOfNCount: UInt64 = 0
     /// Unused triples (a, b, c) with `c = a & b` across the parties.
@@ -29,17 +32,32 @@ final class Engine {
         if party == .server {
             sender = OTExtensionSender(channel: channel, rng: r.split())
             receiver = nil
+            kkSender = KKSender(rng: &r)
+            kkReceiver = nil
         } else {
             receiver = OTExtensionReceiver(channel: channel, rng: r.split())
             sender = nil
+            kkReceiver = KKReceiver()
+            kkSender = nil
         }
         self.rng = r
     }
 
-    /// Base OTs and OT-extension setup (once per session).
+    /// Base OTs and OT-extension setup (once per session): one exchange of 128 + 256 base OTs
+    /// keys both the IKNP and the KK13 extension; the server is the base-OT receiver of both.
     func setup() throws(SecureCompareError) {
         channel.setPhase("ot-setup")
-        if let sender { try sender.setup() } else { try receiver!.setup() }
+        if let sender, let kk = kkSender {
+            let keys = try BaseOT.receive(choices: (0..<128).map { sender.s.bit($0) } + kk.choices, channel: channel, rng: &rng)
+            sender.install(Array(keys[0..<128]))
+            kk.columns = keys[128...].map(IKNP.generator)
+        } else if let receiver, let kk = kkReceiver {
+            let pairs = (0..<(128 + KK13.columns)).map { _ in (Block.random(&rng), Block.random(&rng)) }
+            try BaseOT.send(pairs: pairs, channel: channel, rng: &rng)
+            receiver.install(Array(pairs[0..<128]))
+            kk.columns0 = pairs[128...].map { IKNP.generator($0.0) }
+            kk.columns1 = pairs[128...].map { IKNP.generator($0.1) }
+        }
     }
 
     /// Both parties send `payload` and receive the peer's; the server sends first and the

@@ -38,9 +38,11 @@ public final class OTExtensionSender {
 
     /// Runs the 128 base OTs as their receiver with choice bits `s`.
     public func setup() throws(SecureCompareError) {
-        let keys = try BaseOT.receive(choices: (0..<128).map { s.bit($0) }, channel: channel, rng: &rng)
-        columns = keys.map(IKNP.generator)
+        install(try BaseOT.receive(choices: (0..<128).map { s.bit($0) }, channel: channel, rng: &rng))
     }
+
+    /// Keys the column PRGs with the base-OT outputs `k_i^{s_i}` (when another setup ran them).
+    func install(_ keys: [Block]) { columns = keys.map(IKNP.generator) }
 
     /// The rows `q_j = t_j ^ r_j * s` of `m` new OTs and the index of the first.
     func extend(_ m: Int) throws(SecureCompareError) -> (rows: [Block], first: UInt64) {
@@ -133,6 +135,11 @@ public final class OTExtensionReceiver {
     public func setup() throws(SecureCompareError) {
         let pairs = (0..<128).map { _ in (Block.random(&rng), Block.random(&rng)) }
         try BaseOT.send(pairs: pairs, channel: channel, rng: &rng)
+        install(pairs)
+    }
+
+    /// Keys the column PRGs with the base-OT seed pairs (when another setup ran them).
+    func install(_ pairs: [(Block, Block)]) {
         columns0 = pairs.map { IKNP.generator($0.0) }
         columns1 = pairs.map { IKNP.generator($0.1) }
     }

@@ -3,12 +3,13 @@
 ///
 /// Inputs split into blocks of `leafBits` bits (the top block may be narrower). For block `j` the
 /// server draws masks `alpha_j, beta_j` and offers, for every value `v` of the client's block,
-/// `([x_j > v] ^ alpha_j, [x_j = v] ^ beta_j)`; the client fetches its entry by 1-out-of-2^w OT.
+/// `([x_j > v] ^ alpha_j, [x_j = v] ^ beta_j)`; the client fetches its entry by 1-out-of-2^w OT
+/// (KK13, one 256-bit extension row per leaf; see `KK13`).
 /// Adjacent ranges merge as `gt = gt_hi ^ eq_hi & gt_lo`, `eq = eq_hi & eq_lo` (the two terms of
 /// `gt` are exclusive, so XOR is OR), in `ceil(log2 blocks)` rounds of batched ANDs; the range
 /// holding block 0 never needs its `eq`.
-/// Cost per pair for `l = 10`, `leafBits = 4`: 10 string ROTs (160 bytes), 36 table entries
-/// of 2 bits (9 bytes), 3 ANDs.
+/// Cost per pair for `l = 10`, `leafBits = 4`: 3 KK13 instances (96 bytes, 36 sender hashes),
+/// 36 table entries of 2 bits (9 bytes), 3 ANDs (about 33 bytes and 4 bit OTs each).
 extension Engine {
     static let leafBits = 4
     /// Values compared per batch inside `msb`.
@@ -33,7 +34,7 @@ extension Engine {
                 betas.append(BitVector.random(count: n, rng: &rng))
             }
             // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits.
-            try oneOfNSend(widths: instanceWidths, entryBits: 2) { e in
+            try kkSend(widths: instanceWidths, entryBits: 2) { e in
                 let j = e / n, i = e % n
                 let w = widths[j]
                 let xj = Int((values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1))
@@ -54,7 +55,7 @@ extension Engine {
                 let w = widths[j]
                 for i in 0..<n { choices.append((values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1)) }
             }
-            let entries = try oneOfNReceive(choices: choices, widths: instanceWidths, entryBits: 2)
+            let entries = try kkReceive(choices: choices, widths: instanceWidths, entryBits: 2)
             for j in 0..<blocks {
                 var g = BitVector(count: n), e = BitVector(count: n)
                 for i in 0..<n {

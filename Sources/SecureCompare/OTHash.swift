@@ -1,72 +1,87 @@
-/// The correlation-robust hash of the OT layer: `H(tweak, x) = BLAKE2s-128(tweak (8 bytes LE) || x (16 bytes))`,
-/// a single BLAKE2s block, computed four inputs at a time in SIMD lanes. Every call site uses
-/// tweaks that never repeat within a session (the OT index, combined with a choice index).
+import Dispatch
+
+/// The correlation-robust hash of the OT layer:
+/// `H(tweak, x) = BLAKE2s-128(tweak (8 bytes LE) || x)` for a 128-bit `x` (24-byte input) or a
+/// 256-bit `x` (40 bytes), a single BLAKE2s block, computed four inputs at a time in SIMD lanes
+/// and large batches split over all cores. Every call site uses tweaks that never repeat within
+/// a session for the same kind of input (the OT index, combined with a choice index).
 public enum OTHash {
-    /// `H(tweaks[k], blocks[k])` for every `k`. Cost: one BLAKE2s compression per input,
-    /// four per SIMD pass.
+    /// `H(tweaks[k], blocks[k])` for every `k`. Cost: one BLAKE2s compression per input.
     public static func hash(tweaks: [UInt64], blocks: [Block]) -> [Block] {
         precondition(tweaks.count == blocks.count)
-        var out = [Block](repeating: .zero, count: blocks.count)
-        hash(count: blocks.count, tweak: { tweaks[$0] }, block: { blocks[$0] }, into: &out)
-        return out
+        return hash(count: blocks.count, length: 24) { i, w in
+            write(tweaks[i], w)
+            write(blocks[i], w + 2)
+        }
     }
 
     /// `H(first + k, blocks[k])` for consecutive tweaks.
     public static func hash(firstTweak first: UInt64, blocks: [Block]) -> [Block] {
-        var out = [Block](repeating: .zero, count: blocks.count)
-        hash(count: blocks.count, tweak: { first &+ UInt64($0) }, block: { blocks[$0] }, into: &out)
-        return out
+        hash(count: blocks.count, length: 24) { i, w in
+            write(first &+ UInt64(i), w)
+            write(blocks[i], w + 2)
+        }
     }
 
-    /// Splits large batches over all cores (hashing dominates OT extension).
-    static func hash(count: Int, tweak: (Int) -> UInt64, block: (Int) -> Block, into out: inout [Block]) {
-        let parallelThreshold = 1 << 14
-        guard count >= parallelThreshold else { hashRange(0, count, tweak, block, &out); return }
-        let parts = 8
-        let chunk = (count + parts - 1) / parts / 4 * 4 + 4
-        out.withUnsafeMutableBufferPointer { o in
-            let base = SendableBuffer(o.baseAddress!)
-            withoutActuallyEscaping(tweak) { tweak in
-                withoutActuallyEscaping(block) { block in
-                    let functions = SendableFunctions(tweak: tweak, block: block)
-                    DispatchQueue.concurrentPerform(iterations: parts) { p in
-                        let start = p * chunk, end = min(count, start + chunk)
-                        guard start < end else { return }
-                        var local = [Block](repeating: .zero, count: end - start)
-                        hashRange(start, end, functions.tweak, functions.block, &local)
-                        for i in start..<end { base.pointer[i] = local[i - start] }
-                    }
-                }
-            }
+    /// `H(tweaks[k], wide[k])` for 256-bit inputs given as pairs of blocks.
+    static func hash(tweaks: [UInt64], wide: [(Block, Block)]) -> [Block] {
+        precondition(tweaks.count == wide.count)
+        return hash(count: wide.count, length: 40) { i, w in
+            write(tweaks[i], w)
+            write(wide[i].0, w + 2)
+            write(wide[i].1, w + 6)
         }
     }
 
     @inline(__always)
-    static func hashRange(_ from: Int, _ to: Int, _ tweak: (Int) -> UInt64, _ block: (Int) -> Block, _ out: inout [Block]) {
-        let count = to - from
+    static func write(_ x: UInt64, _ w: UnsafeMutablePointer<UInt32>) {
+        w[0] = UInt32(truncatingIfNeeded: x); w[1] = UInt32(truncatingIfNeeded: x >> 32)
+    }
+
+    @inline(__always)
+    static func write(_ b: Block, _ w: UnsafeMutablePointer<UInt32>) {
+        write(b.low, w)
+        write(b.high, w + 2)
+    }
+
+    /// Hashes `count` inputs of `length` bytes whose message words `fill(i, words)` writes.
+    static func hash(count: Int, length: Int, fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) -> [Block] {
+        var out = [Block](repeating: .zero, count: count)
+        let parallelThreshold = 1 << 14
+        out.withUnsafeMutableBufferPointer { o in
+            let base = SendableBuffer(o.baseAddress!)
+            guard count >= parallelThreshold else { hashRange(0, count, length, fill, base.pointer); return }
+            let parts = 8
+            let chunk = (count + parts - 1) / parts / 4 * 4 + 4
+            withoutActuallyEscaping(fill) { fill in
+                let f = SendableFill(fill: fill)
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    let start = p * chunk, end = min(count, start + chunk)
+                    // Each part writes its own disjoint range of the output.
+                    if start < end { hashRange(start, end, length, f.fill, base.pointer) }
+                }
+            }
+        }
+        return out
+    }
+
+    static func hashRange(_ from: Int, _ to: Int, _ length: Int,
+                          _ fill: (Int, UnsafeMutablePointer<UInt32>) -> Void, _ out: UnsafeMutablePointer<Block>) {
         var words = [UInt32](repeating: 0, count: 64)
         var digest = [UInt32](repeating: 0, count: 16)
         words.withUnsafeMutableBufferPointer { w in
             digest.withUnsafeMutableBufferPointer { d in
-                out.withUnsafeMutableBufferPointer { o in
-                    var k = 0
-                    while k < count {
-                        let lanes = min(4, count - k)
-                        for l in 0..<4 {
-                            let i = from + k + min(l, lanes - 1)
-                            let t = tweak(i), b = block(i)
-                            let base = 16 * l
-                            w[base] = UInt32(truncatingIfNeeded: t); w[base + 1] = UInt32(truncatingIfNeeded: t >> 32)
-                            w[base + 2] = UInt32(truncatingIfNeeded: b.low); w[base + 3] = UInt32(truncatingIfNeeded: b.low >> 32)
-                            w[base + 4] = UInt32(truncatingIfNeeded: b.high); w[base + 5] = UInt32(truncatingIfNeeded: b.high >> 32)
-                        }
-                        BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: 24, into: d.baseAddress!)
-                        for l in 0..<lanes {
-                            o[k + l] = Block(low: UInt64(d[4 * l]) | UInt64(d[4 * l + 1]) << 32,
-                                             high: UInt64(d[4 * l + 2]) | UInt64(d[4 * l + 3]) << 32)
-                        }
-                        k += lanes
+                var k = from
+                while k < to {
+                    let lanes = min(4, to - k)
+                    // Short batches repeat their last input in the unused lanes.
+                    for l in 0..<4 { fill(k + min(l, lanes - 1), w.baseAddress! + 16 * l) }
+                    BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
+                    for l in 0..<lanes {
+                        out[k + l] = Block(low: UInt64(d[4 * l]) | UInt64(d[4 * l + 1]) << 32,
+                                           high: UInt64(d[4 * l + 2]) | UInt64(d[4 * l + 3]) << 32)
                     }
+                    k += lanes
                 }
             }
         }
@@ -79,10 +94,7 @@ struct SendableBuffer: @unchecked Sendable {
     init(_ p: UnsafeMutablePointer<Block>) { pointer = p }
 }
 
-/// Read-only closures shared by parallel iterations.
-struct SendableFunctions: @unchecked Sendable {
-    let tweak: (Int) -> UInt64
-    let block: (Int) -> Block
+/// A read-only message filler shared by parallel iterations.
+struct SendableFill: @unchecked Sendable {
+    let fill: (Int, UnsafeMutablePointer<UInt32>) -> Void
 }
-
-import Dispatch

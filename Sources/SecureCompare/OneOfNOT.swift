@@ -34,9 +34,16 @@ extension Engine {
             offset += m
         }
         let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
-        // Pack masked entries into little-endian words as they are produced.
+        oneOfNCount += UInt64(widths.count)
+        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, pads: pads, table: table))
+    }
+
+    /// The server's message: every entry `v` of every instance XOR the low bits of its pad
+    /// (`pads` in instance-major, entry order), packed at `entryBits` bits.
+    static func maskTables(widths: [Int], entryBits: Int, pads: [Block], table: (Int) -> UInt64) -> [UInt8] {
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
         var words = [UInt64](repeating: 0, count: (entries * entryBits + 63) / 64)
-        let entryMask: UInt64 = (1 << UInt64(entryBits)) - 1
+        let entryMask: UInt64 = entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1
         var k = 0
         var bit = 0
         for (e, m) in widths.enumerated() {
@@ -49,8 +56,25 @@ extension Engine {
                 k += 1
             }
         }
-        oneOfNCount += UInt64(widths.count)
-        try channel.send(.otMessages, BitVector(count: entries * entryBits, words: words).bytes)
+        return BitVector(count: entries * entryBits, words: words).bytes
+    }
+
+    /// The client's entries: entry `choices[e]` of instance `e`, unmasked with `pads[e]`.
+    /// - Throws: `SecureCompareError.malformed` for a message of the wrong length.
+    static func unmaskTables(choices: [UInt64], widths: [Int], entryBits: Int, pads: [Block], payload: [UInt8]) throws(SecureCompareError) -> [UInt64] {
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
+        let table = try BitVector(bytes: payload, count: entries * entryBits)
+        var out: [UInt64] = []
+        out.reserveCapacity(choices.count)
+        var start = 0
+        for (e, m) in widths.enumerated() {
+            let k = start + Int(choices[e])
+            var value: UInt64 = 0
+            for bit in 0..<entryBits where table[k * entryBits + bit] { value |= 1 << UInt64(bit) }
+            out.append((value ^ pads[e].low) & (entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1))
+            start += 1 << m
+        }
+        return out
     }
 
     /// Client side: returns entry `choices[e]` of each table.
@@ -73,18 +97,8 @@ extension Engine {
             offset += m
         }
         let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
-        let entries = widths.reduce(0) { $0 + (1 << $1) }
-        let table = try BitVector(bytes: channel.receive(.otMessages), count: entries * entryBits)
-        var out: [UInt64] = []
-        var start = 0
-        for (e, m) in widths.enumerated() {
-            let k = start + Int(choices[e])
-            var value: UInt64 = 0
-            for bit in 0..<entryBits where table[k * entryBits + bit] { value |= 1 << UInt64(bit) }
-            out.append((value ^ pads[e].low) & (entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1))
-            start += 1 << m
-        }
         oneOfNCount += UInt64(widths.count)
-        return out
+        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
+                                       payload: channel.receive(.otMessages))
     }
 }

@@ -14,7 +14,7 @@ public final class ComparisonServer {
         engine = Engine(party: .server, channel: channel, rng: rng)
     }
 
-    /// Base OTs and OT-extension setup (once per session). About 250 KB in, 64 KB out.
+    /// Base OTs (384, in one exchange) and OT-extension setup, once per session.
     public func setup() throws(SecureCompareError) { try engine.setup() }
 
     /// XOR shares of `[x > y]` for the server's `x` values and the client's `y` values (`bits`-bit).

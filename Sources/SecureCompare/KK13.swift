@@ -1,0 +1,133 @@
+import RingArithmetic
+
+/// Kolesnikov-Kumaresan (KK13) 1-out-of-16 OT extension for the millionaires' leaves.
+///
+/// Like IKNP with 256 columns, but the receiver's row `e` is the codeword `C(c_e)` of its choice
+/// instead of a repeated bit: `C(v)` is the 16-bit Walsh-Hadamard codeword of `v` (bit `x` is the
+/// parity of `v & x`) repeated 16 times, so two codewords differ in 128 of 256 positions. The
+/// sender's row is `q_e = t_e ^ (C(c_e) & s)`; its pad for entry `v` is `H(tweak_e, q_e ^ (C(v) & s))`,
+/// which the receiver can compute only for `v = c_e` (any other `v` hides 128 unknown bits of
+/// `s`). Cost per instance: 32 bytes from receiver to sender, `2^w` sender hashes, one receiver
+/// hash; no per-bit random OTs. Setup: 256 base OTs (run together with IKNP's 128).
+enum KK13 {
+    static let columns = 256
+
+    /// The 16 distinct code columns: column `x` (0 ..< 16) of `C(v)` is `parity(v & x)`; column
+    /// `i` of the 256-bit code equals column `i % 16`.
+    static func codeBit(_ v: Int, _ i: Int) -> Bool { (v & (i & 15)).nonzeroBitCount & 1 == 1 }
+
+    /// `C(v) & s` as two 128-bit halves.
+    static func maskedCodeword(_ v: Int, _ s: (Block, Block)) -> (Block, Block) {
+        var lo = Block.zero, hi = Block.zero
+        for i in 0..<128 where codeBit(v, i) {
+            if i < 64 { lo.low |= 1 << UInt64(i) } else { lo.high |= 1 << UInt64(i - 64) }
+        }
+        hi = lo  // the code repeats every 16 bits, so both halves are equal
+        return (lo & s.0, hi & s.1)
+    }
+
+    static func tweak(_ instance: UInt64) -> UInt64 { (1 << 62) | instance }
+}
+
+/// The KK13 sender: holds `s` (256 bits) and one PRG per column keyed by `k_i^{s_i}`.
+final class KKSender {
+    let s: (Block, Block)
+    var columns: [ChaChaDRBG] = []
+    var count: UInt64 = 0
+
+    init(rng: inout ChaChaDRBG) { s = (Block.random(&rng), Block.random(&rng)) }
+
+    /// The base-OT choice bits (bits of `s`).
+    var choices: [Bool] { (0..<256).map { $0 < 128 ? s.0.bit($0) : s.1.bit($0 - 128) } }
+}
+
+/// The KK13 receiver: one pair of PRGs per column.
+final class KKReceiver {
+    var columns0: [ChaChaDRBG] = []
+    var columns1: [ChaChaDRBG] = []
+    var count: UInt64 = 0
+}
+
+extension Engine {
+    /// Server side of `E` KK13 instances: instance `e` offers `2^widths[e]` entries
+    /// (`widths[e] <= 4`) of `entryBits` bits, packed by `table(e)` (entry `v` at `v * entryBits`).
+    func kkSend(widths: [Int], entryBits: Int, table: (Int) -> UInt64) throws(SecureCompareError) {
+        guard let kk = kkSender, kk.columns.count == KK13.columns else { throw SecureCompareError.invalidArgument("setup() must run first") }
+        let e = widths.count
+        let padded = IKNP.padded(e)
+        let words = padded / 64
+        let u = try channel.receive(.otExtension)
+        guard u.count == KK13.columns * words * 8 else { throw SecureCompareError.malformed("KK13 matrix of \(u.count) bytes") }
+        var low = [[UInt64]](repeating: [], count: 128), high = [[UInt64]](repeating: [], count: 128)
+        var generators = kk.columns
+        u.withUnsafeBytes { ub in
+            for i in 0..<KK13.columns {
+                let bit = i < 128 ? kk.s.0.bit(i) : kk.s.1.bit(i - 128)
+                let mask = 0 &- UInt64(bit ? 1 : 0)
+                var col = [UInt64](repeating: 0, count: words)
+                for w in 0..<words {
+                    let word = UInt64(littleEndian: ub.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
+                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
+                    col[w] = generators[i].next() ^ (word & mask)
+                }
+                if i < 128 { low[i] = col } else { high[i - 128] = col }
+            }
+        }
+        kk.columns = generators
+        let rowsLow = Transpose.columnsToRows(low, words: words), rowsHigh = Transpose.columnsToRows(high, words: words)
+        let masks = (0..<16).map { KK13.maskedCodeword($0, kk.s) }
+        var tweaks: [UInt64] = [], keys: [(Block, Block)] = []
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
+        tweaks.reserveCapacity(entries)
+        keys.reserveCapacity(entries)
+        for (k, w) in widths.enumerated() {
+            precondition(w >= 1 && w <= 4 && (1 << w) * entryBits <= 64)
+            let t = KK13.tweak(kk.count + UInt64(k))
+            for v in 0..<(1 << w) {
+                tweaks.append(t)
+                keys.append((rowsLow[k] ^ masks[v].0, rowsHigh[k] ^ masks[v].1))
+            }
+        }
+        let pads = OTHash.hash(tweaks: tweaks, wide: keys)
+        kk.count += UInt64(e)
+        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, pads: pads, table: table))
+    }
+
+    /// Client side: entry `choices[e]` (below `2^widths[e]`) of each server table.
+    func kkReceive(choices: [UInt64], widths: [Int], entryBits: Int) throws(SecureCompareError) -> [UInt64] {
+        guard let kk = kkReceiver, kk.columns0.count == KK13.columns else { throw SecureCompareError.invalidArgument("setup() must run first") }
+        let e = choices.count
+        let padded = IKNP.padded(e)
+        let words = padded / 64
+        // The 16 distinct code columns for these choices.
+        var code = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 16)
+        for (k, c) in choices.enumerated() {
+            for x in 1..<16 where KK13.codeBit(Int(c), x) { code[x][k >> 6] |= 1 << UInt64(k & 63) }
+        }
+        var low = [[UInt64]](repeating: [], count: 128), high = [[UInt64]](repeating: [], count: 128)
+        var u = [UInt8](repeating: 0, count: KK13.columns * words * 8)
+        var g0 = kk.columns0, g1 = kk.columns1
+        u.withUnsafeMutableBytes { ub in
+            for i in 0..<KK13.columns {
+                var col = [UInt64](repeating: 0, count: words)
+                let codeColumn = code[i & 15]
+                for w in 0..<words {
+                    let t = g0[i].next()
+                    col[w] = t
+                    // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i.
+                    ub.storeBytes(of: (t ^ g1[i].next() ^ codeColumn[w]).littleEndian, toByteOffset: (i * words + w) * 8, as: UInt64.self)
+                }
+                if i < 128 { low[i] = col } else { high[i - 128] = col }
+            }
+        }
+        kk.columns0 = g0
+        kk.columns1 = g1
+        try channel.send(.otExtension, u)
+        let rowsLow = Transpose.columnsToRows(low, words: words), rowsHigh = Transpose.columnsToRows(high, words: words)
+        let tweaks = (0..<e).map { KK13.tweak(kk.count + UInt64($0)) }
+        let pads = OTHash.hash(tweaks: tweaks, wide: (0..<e).map { (rowsLow[$0], rowsHigh[$0]) })
+        kk.count += UInt64(e)
+        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
+                                       payload: channel.receive(.otMessages))
+    }
+}
