@@ -51,19 +51,27 @@ public final class OTExtensionSender {
         let words = padded / 64
         let u = try channel.receive(.otExtension)
         guard u.count == 128 * words * 8 else { throw SecureCompareError.malformed("OT extension matrix of \(u.count) bytes, expected \(128 * words * 8)") }
-        var cols = [[UInt64]](repeating: [], count: 128)
-        // Work on a local copy of the generators: no exclusivity checks in the loop.
+        var cols = [UInt64](repeating: 0, count: 128 * words)
+        // Work on a local copy of the generators: no exclusivity checks in the loop; columns
+        // are independent, so they are filled in parallel.
         var generators = columns
+        let sBits = (0..<128).map { s.bit($0) }
         u.withUnsafeBytes { ub in
-            for i in 0..<128 {
-                var col = [UInt64](repeating: 0, count: words)
-                let mask = 0 &- UInt64(s.bit(i) ? 1 : 0)
-                for w in 0..<words {
-                    let word = UInt64(littleEndian: ub.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
-                    col[w] = generators[i].next() ^ (word & mask)
+            cols.withUnsafeMutableBufferPointer { cb in
+                generators.withUnsafeMutableBufferPointer { gb in
+                    let out = SharedPointer(cb.baseAddress!), gens = SharedPointer(gb.baseAddress!)
+                    let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
+                    parallelRanges(128, minimumPerTask: 16) { range in
+                        for i in range {
+                            let mask = 0 &- UInt64(sBits[i] ? 1 : 0)
+                            for w in 0..<words {
+                                let word = UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
+                                // q_i = G(k_i^{s_i}) ^ s_i * u_i.
+                                out.pointer[i * words + w] = gens.pointer[i].next() ^ (word & mask)
+                            }
+                        }
+                    }
                 }
-                cols[i] = col
             }
         }
         columns = generators
@@ -152,19 +160,28 @@ public final class OTExtensionReceiver {
         let words = padded / 64
         var r = choices.words
         r += [UInt64](repeating: 0, count: words - r.count)
-        var cols = [[UInt64]](repeating: [], count: 128)
+        var cols = [UInt64](repeating: 0, count: 128 * words)
         var u = [UInt8](repeating: 0, count: 128 * words * 8)
         var g0 = columns0, g1 = columns1
         u.withUnsafeMutableBytes { ub in
-            for i in 0..<128 {
-                var col = [UInt64](repeating: 0, count: words)
-                for w in 0..<words {
-                    let t = g0[i].next()
-                    col[w] = t
-                    // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
-                    ub.storeBytes(of: (t ^ g1[i].next() ^ r[w]).littleEndian, toByteOffset: (i * words + w) * 8, as: UInt64.self)
+            cols.withUnsafeMutableBufferPointer { cb in
+                g0.withUnsafeMutableBufferPointer { b0 in
+                    g1.withUnsafeMutableBufferPointer { b1 in
+                        let out = SharedPointer(cb.baseAddress!), message = SharedRawPointer(ub.baseAddress!)
+                        let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
+                        parallelRanges(128, minimumPerTask: 16) { range in
+                            for i in range {
+                                for w in 0..<words {
+                                    let t = gens0.pointer[i].next()
+                                    out.pointer[i * words + w] = t
+                                    // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
+                                    message.pointer.storeBytes(of: (t ^ gens1.pointer[i].next() ^ r[w]).littleEndian,
+                                                               toByteOffset: (i * words + w) * 8, as: UInt64.self)
+                                }
+                            }
+                        }
+                    }
                 }
-                cols[i] = col
             }
         }
         columns0 = g0

@@ -58,19 +58,30 @@ extension Engine {
         let words = padded / 64
         let u = try channel.receive(.otExtension)
         guard u.count == KK13.columns * words * 8 else { throw SecureCompareError.malformed("KK13 matrix of \(u.count) bytes") }
-        var low = [[UInt64]](repeating: [], count: 128), high = [[UInt64]](repeating: [], count: 128)
+        // Columns 0 ..< 128 in `low`, 128 ..< 256 in `high` (flat, column-major), in parallel.
+        var low = [UInt64](repeating: 0, count: 128 * words), high = low
         var generators = kk.columns
+        let sBits = kk.choices
         u.withUnsafeBytes { ub in
-            for i in 0..<KK13.columns {
-                let bit = i < 128 ? kk.s.0.bit(i) : kk.s.1.bit(i - 128)
-                let mask = 0 &- UInt64(bit ? 1 : 0)
-                var col = [UInt64](repeating: 0, count: words)
-                for w in 0..<words {
-                    let word = UInt64(littleEndian: ub.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
-                    col[w] = generators[i].next() ^ (word & mask)
+            low.withUnsafeMutableBufferPointer { lb in
+                high.withUnsafeMutableBufferPointer { hb in
+                    generators.withUnsafeMutableBufferPointer { gb in
+                        let lo = SharedPointer(lb.baseAddress!), hi = SharedPointer(hb.baseAddress!)
+                        let gens = SharedPointer(gb.baseAddress!)
+                        let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
+                        parallelRanges(KK13.columns, minimumPerTask: 32) { range in
+                            for i in range {
+                                let mask = 0 &- UInt64(sBits[i] ? 1 : 0)
+                                let out = i < 128 ? lo.pointer + i * words : hi.pointer + (i - 128) * words
+                                for w in 0..<words {
+                                    let word = UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
+                                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
+                                    out[w] = gens.pointer[i].next() ^ (word & mask)
+                                }
+                            }
+                        }
+                    }
                 }
-                if i < 128 { low[i] = col } else { high[i - 128] = col }
             }
         }
         kk.columns = generators
@@ -104,20 +115,33 @@ extension Engine {
         for (k, c) in choices.enumerated() {
             for x in 1..<16 where KK13.codeBit(Int(c), x) { code[x][k >> 6] |= 1 << UInt64(k & 63) }
         }
-        var low = [[UInt64]](repeating: [], count: 128), high = [[UInt64]](repeating: [], count: 128)
+        var low = [UInt64](repeating: 0, count: 128 * words), high = low
         var u = [UInt8](repeating: 0, count: KK13.columns * words * 8)
         var g0 = kk.columns0, g1 = kk.columns1
         u.withUnsafeMutableBytes { ub in
-            for i in 0..<KK13.columns {
-                var col = [UInt64](repeating: 0, count: words)
-                let codeColumn = code[i & 15]
-                for w in 0..<words {
-                    let t = g0[i].next()
-                    col[w] = t
-                    // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i.
-                    ub.storeBytes(of: (t ^ g1[i].next() ^ codeColumn[w]).littleEndian, toByteOffset: (i * words + w) * 8, as: UInt64.self)
+            low.withUnsafeMutableBufferPointer { lb in
+                high.withUnsafeMutableBufferPointer { hb in
+                    g0.withUnsafeMutableBufferPointer { b0 in
+                        g1.withUnsafeMutableBufferPointer { b1 in
+                            let lo = SharedPointer(lb.baseAddress!), hi = SharedPointer(hb.baseAddress!)
+                            let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
+                            let message = SharedRawPointer(ub.baseAddress!)
+                            parallelRanges(KK13.columns, minimumPerTask: 32) { range in
+                                for i in range {
+                                    let codeColumn = code[i & 15]
+                                    let out = i < 128 ? lo.pointer + i * words : hi.pointer + (i - 128) * words
+                                    for w in 0..<words {
+                                        let t = gens0.pointer[i].next()
+                                        out[w] = t
+                                        // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i.
+                                        message.pointer.storeBytes(of: (t ^ gens1.pointer[i].next() ^ codeColumn[w]).littleEndian,
+                                                                   toByteOffset: (i * words + w) * 8, as: UInt64.self)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                if i < 128 { low[i] = col } else { high[i - 128] = col }
             }
         }
         kk.columns0 = g0

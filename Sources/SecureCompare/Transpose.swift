@@ -22,21 +22,29 @@ enum Transpose {
         }
     }
 
-    /// `columns[c]` holds `m` bits (`words` 64-bit words per column, `m = 64 * words`);
-    /// returns `m` rows of 128 bits: bit `c` of row `r` is bit `r` of column `c`.
-    static func columnsToRows(_ columns: [[UInt64]], words: Int) -> [Block] {
-        precondition(columns.count == 128)
+    /// `columns` holds 128 columns of `m = 64 * words` bits, column `c` at words
+    /// `c*words ..< (c+1)*words` (column-major, flat); returns `m` rows of 128 bits: bit `c` of
+    /// row `r` is bit `r` of column `c`. Word blocks are transposed in parallel.
+    static func columnsToRows(_ columns: [UInt64], words: Int) -> [Block] {
+        precondition(columns.count == 128 * words)
         var rows = [Block](repeating: .zero, count: 64 * words)
-        var tile = [UInt64](repeating: 0, count: 64)
-        tile.withUnsafeMutableBufferPointer { t in
+        columns.withUnsafeBufferPointer { colBuffer in
             rows.withUnsafeMutableBufferPointer { out in
-                for w in 0..<words {
-                    for half in 0..<2 {
-                        // Tile row i = column (64*half + i), word w (bits r = 64w ..< 64w+64).
-                        for i in 0..<64 { t[i] = columns[64 * half + i][w] }
-                        transpose64(t.baseAddress!)
-                        for r in 0..<64 {
-                            if half == 0 { out[64 * w + r].low = t[r] } else { out[64 * w + r].high = t[r] }
+                let cols = colBuffer.baseAddress!
+                let target = SharedPointer(out.baseAddress!)
+                let source = SharedPointer(UnsafeMutablePointer(mutating: cols))
+                parallelRanges(words, minimumPerTask: 64) { range in
+                    var tile = [UInt64](repeating: 0, count: 64)
+                    tile.withUnsafeMutableBufferPointer { t in
+                        for w in range {
+                            for half in 0..<2 {
+                                // Tile row i = column (64*half + i), word w (bits 64w ..< 64w+64).
+                                for i in 0..<64 { t[i] = source.pointer[(64 * half + i) * words + w] }
+                                transpose64(t.baseAddress!)
+                                for r in 0..<64 {
+                                    if half == 0 { target.pointer[64 * w + r].low = t[r] } else { target.pointer[64 * w + r].high = t[r] }
+                                }
+                            }
                         }
                     }
                 }
