@@ -40,6 +40,17 @@ public struct SecretKey: Sendable, CustomStringConvertible {
         self.evaluationShoup = (0..<residues.count).map { context.ring.moduli[$0 / n].shoupPrecompute(residues[$0]) }
     }
 
+    /// `-(a*s + e)` in evaluation form for a fresh error `e`: the first half of an encryption of
+    /// zero (public keys, relinearization keys).
+    func negatedNoisyProduct(_ a: RNSPoly, rng: inout ChaChaDRBG) -> RNSPoly {
+        var e = Sampler.errorPoly(context.ring, rng: &rng)
+        e.forwardNTT()
+        var p = a * evaluation
+        p.add(e)
+        p.negate()
+        return p
+    }
+
     /// `s` in evaluation form at `level`.
     func evaluation(level: Int) -> RNSPoly {
         level == 0 ? evaluation : evaluation.restricted(to: context.levels[level].ring)
@@ -71,11 +82,7 @@ public struct PublicKey: Sendable {
         let ctx = secretKey.context
         let seed = rng.nextSeed()
         let a = expandUniform(ctx.ring, seed: seed, stream: Streams.uniformA)
-        var e = Sampler.errorPoly(ctx.ring, rng: &rng)
-        e.forwardNTT()
-        var p0 = a * secretKey.evaluation
-        p0.add(e)
-        p0.negate()
+        let p0 = secretKey.negatedNoisyProduct(a, rng: &rng)
         self.init(context: ctx, p0: p0, seed: seed)
     }
 
@@ -117,11 +124,7 @@ public struct RelinearizationKey: Sendable {
         let n = ctx.degree
         for i in 0..<ctx.ring.limbCount {
             let a = expandUniform(ctx.ring, seed: seed, stream: Streams.relinearization + UInt64(i))
-            var e = Sampler.errorPoly(ctx.ring, rng: &rng)
-            e.forwardNTT()
-            var k = a * s
-            k.add(e)
-            k.negate()
+            var k = secretKey.negatedNoisyProduct(a, rng: &rng)
             // + s^2 * g_i: g_i is 1 mod p_i and 0 mod the other primes, so only limb i changes.
             var gi = RNSPoly(zeroIn: ctx.ring, form: .evaluation)
             var limb = Array(s2.limb(i))

@@ -2,21 +2,8 @@ import Testing
 import BFV
 import RingArithmetic
 
-/// Two-sample Kolmogorov-Smirnov statistic.
-func ksStatistic(_ a: [Double], _ b: [Double]) -> Double {
-    let x = a.sorted(), y = b.sorted()
-    var i = 0, j = 0, d = 0.0
-    while i < x.count && j < y.count {
-        let v = min(x[i], y[j])
-        while i < x.count && x[i] <= v { i += 1 }
-        while j < y.count && y[j] <= v { j += 1 }
-        d = max(d, abs(Double(i) / Double(x.count) - Double(j) / Double(y.count)))
-    }
-    return d
-}
-
-/// KS critical value at significance 0.001.
-func ksCritical(_ n: Int, _ m: Int) -> Double { 1.949 * ((Double(n + m) / Double(n * m)).squareRoot()) }
+func ksStatistic(_ a: [Double], _ b: [Double]) -> Double { Statistics.kolmogorovSmirnov(a, b) }
+func ksCritical(_ n: Int, _ m: Int) -> Double { Statistics.kolmogorovSmirnovCritical(n, m) }
 
 @Suite("Flooding")
 struct FloodingTests {

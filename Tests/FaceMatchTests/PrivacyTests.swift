@@ -6,15 +6,7 @@ import SecureCompare
 
 /// Two-sample Kolmogorov-Smirnov statistic and its 0.001 critical value.
 func ks(_ a: [Double], _ b: [Double]) -> (d: Double, critical: Double) {
-    let x = a.sorted(), y = b.sorted()
-    var i = 0, j = 0, d = 0.0
-    while i < x.count && j < y.count {
-        let v = min(x[i], y[j])
-        while i < x.count && x[i] <= v { i += 1 }
-        while j < y.count && y[j] <= v { j += 1 }
-        d = max(d, abs(Double(i) / Double(x.count) - Double(j) / Double(y.count)))
-    }
-    return (d, 1.949 * (Double(x.count + y.count) / Double(x.count * y.count)).squareRoot())
+    (Statistics.kolmogorovSmirnov(a, b), Statistics.kolmogorovSmirnovCritical(a.count, b.count))
 }
 
 @Suite("FaceMatch privacy")

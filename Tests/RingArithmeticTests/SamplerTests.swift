@@ -51,3 +51,16 @@ struct SamplerTests {
         #expect(t.allSatisfy { $0 >= -1 && $0 <= 1 })
     }
 }
+
+@Suite("Statistics")
+struct StatisticsTests {
+    @Test("KS and chi-square statistics on known inputs")
+    func known() {
+        #expect(Statistics.kolmogorovSmirnov([1, 2, 3], [1, 2, 3]) == 0)
+        #expect(Statistics.kolmogorovSmirnov([1, 2, 3], [4, 5, 6]) == 1)
+        #expect(abs(Statistics.kolmogorovSmirnov([1, 2, 3, 4], [3, 4, 5, 6]) - 0.5) < 1e-12)
+        #expect(Statistics.chiSquareUniform([10, 10, 10]) == 0)
+        #expect(Statistics.chiSquareUniform([20, 0]) == 20)
+        #expect(abs(Statistics.kolmogorovSmirnovCritical(100, 100) - 1.949 * 0.1414213562) < 1e-6)
+    }
+}
