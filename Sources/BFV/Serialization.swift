@@ -3,7 +3,18 @@ import RingArithmetic
 /// The serialized object kinds. Every encoding starts with the header
 /// `"CMBF" | version (1 byte) | kind (1 byte) | parameter fingerprint (8 bytes LE)`.
 public enum SerializedKind: UInt8, Sendable {
-    case ciphertext = 1, plaintext = 2, publicKey = 3, relinearizationKey = 4, secretKey = 5, powerOfTwoCiphertext = 6
+    /// A `Ciphertext`.
+    case ciphertext = 1
+    /// A `Plaintext`.
+    case plaintext = 2
+    /// A `PublicKey`.
+    case publicKey = 3
+    /// A `RelinearizationKey`.
+    case relinearizationKey = 4
+    /// A `SecretKey` (written only by `serializedSecret()`).
+    case secretKey = 5
+    /// A `PowerOfTwoCiphertext`.
+    case powerOfTwoCiphertext = 6
 }
 
 enum Wire {

@@ -55,6 +55,7 @@ public final class TCPChannel: Channel, @unchecked Sendable {
         throw SecureCompareError.transport("cannot connect to \(host):\(port): \(lastError)")
     }
 
+    /// Sends one frame; blocks until the kernel accepted it or the send timeout passes.
     public func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) {
         guard payload.count <= maxFrameSize else { throw SecureCompareError.frameTooLarge(payload.count) }
         let n = UInt32(payload.count)
@@ -65,6 +66,7 @@ public final class TCPChannel: Channel, @unchecked Sendable {
         state.withLock { $0.stats.record(sent: frameHeaderSize + payload.count, phase: $0.phase) }
     }
 
+    /// Receives the next frame; throws on timeout, a closed peer or a length above `maxFrameSize`.
     public func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
         let header = try readExactly(5)
         let length = Int(header[1]) | Int(header[2]) << 8 | Int(header[3]) << 16 | Int(header[4]) << 24
@@ -118,7 +120,9 @@ public final class TCPChannel: Channel, @unchecked Sendable {
         }
     }
 
+    /// Bytes and frames sent and received, per phase.
     public var statistics: ChannelStatistics { state.withLock { $0.stats } }
+    /// Names the phase that subsequent frames are counted under.
     public func setPhase(_ name: String) { state.withLock { $0.phase = name } }
 }
 

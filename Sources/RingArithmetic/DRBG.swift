@@ -25,6 +25,7 @@ public struct Seed: Sendable, Hashable, CustomStringConvertible, CustomDebugStri
     }
 
     public var description: String { "Seed(<redacted>)" }
+    /// Redacted, like `description`.
     public var debugDescription: String { description }
 }
 

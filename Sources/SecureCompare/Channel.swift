@@ -3,15 +3,24 @@ import Synchronization
 
 /// Protocol message types: one byte at the head of every frame.
 public struct MessageType: RawRepresentable, Sendable, Hashable {
+    /// The type byte.
     public let rawValue: UInt8
+    /// A message type from its byte (FaceMatch uses 0x01 ... 0x0F, the comparison layer 0x10 ...).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// Base OT: the receiver's public key and encrypted choices.
     public static let baseOTQuery = MessageType(rawValue: 0x10)
+    /// Base OT: the sender's flooded answer.
     public static let baseOTReply = MessageType(rawValue: 0x11)
+    /// OT extension: the receiver's `u` matrix (IKNP or KK13).
     public static let otExtension = MessageType(rawValue: 0x12)
+    /// OT extension: the sender's masked messages or tables.
     public static let otMessages = MessageType(rawValue: 0x13)
+    /// AND gates: the opened shares of `d` and `e`.
     public static let andOpen = MessageType(rawValue: 0x20)
+    /// Reserved for triple-generation messages.
     public static let triple = MessageType(rawValue: 0x21)
+    /// The server's share of an output opened to the client.
     public static let output = MessageType(rawValue: 0x22)
     /// An error report (UTF-8 text); the session ends after it.
     public static let error = MessageType(rawValue: 0x7F)
@@ -33,6 +42,7 @@ public struct ChannelStatistics: Sendable, Equatable {
     /// Seconds spent blocked in `receive` waiting for the peer (where the transport measures it).
     public var waitingSeconds = 0.0
 
+    /// Zero counters.
     public init() {}
 
     public static func == (a: ChannelStatistics, b: ChannelStatistics) -> Bool {
@@ -115,6 +125,7 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
                 InMemoryChannel(inbox: b, outbox: a, maxFrameSize: maxFrameSize, timeout: timeout))
     }
 
+    /// Queues one frame for the peer (never blocks).
     public func send(_ type: MessageType, _ payload: [UInt8]) throws(SecureCompareError) {
         guard payload.count <= maxFrameSize else { throw SecureCompareError.frameTooLarge(payload.count) }
         let closed = outbox.lock.withLock { box -> Bool in
@@ -127,6 +138,7 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
         state.withLock { $0.stats.record(sent: frameHeaderSize + payload.count, phase: $0.phase) }
     }
 
+    /// Waits for the next frame (up to `timeout`), counting the wait in `waitingSeconds`.
     public func receiveAny() throws(SecureCompareError) -> (MessageType, [UInt8]) {
         let clock = ContinuousClock()
         let start = clock.now
@@ -169,7 +181,9 @@ public final class InMemoryChannel: Channel, @unchecked Sendable {
         }
     }
 
+    /// Bytes and frames sent and received, per phase.
     public var statistics: ChannelStatistics { state.withLock { $0.stats } }
 
+    /// Names the phase that subsequent frames are counted under.
     public func setPhase(_ name: String) { state.withLock { $0.phase = name } }
 }
