@@ -76,33 +76,45 @@ public final class BFVContext: Sendable {
     /// `Delta * m = round(q * m / t)` for plaintext coefficients `m < t`, in the ring of `level`,
     /// coefficient form. Exact: `floor(q/t)*m + round((q mod t)*m / t)`.
     func scaled(_ m: [UInt64], level: Int = 0) -> RNSPoly {
+        scaled(m, plusErrors: nil, level: level)
+    }
+
+    /// `Delta * m + e` in one pass per limb, for small signed errors `e` (`|e_j| < p_i`).
+    func scaled(_ m: [UInt64], plusErrors errors: [Int64]?, level: Int = 0) -> RNSPoly {
         let lv = levels[level]
         let n = degree
         var out = RNSPoly(zeroIn: lv.ring)
         let t = plaintextModulus
-        // round((q mod t) * m / t), once per coefficient (the same integer in every limb).
-        var rounding = [UInt64](repeating: 0, count: n)
+        // small_j = round((q mod t) * m_j / t) + e_j, once per coefficient (the same integer in
+        // every limb); it lies in [-21, t + 21), far below every prime.
+        var small = [Int64](repeating: 0, count: n)
         if t.nonzeroBitCount == 1 {
             let shift = UInt64(t.trailingZeroBitCount)
             for j in 0..<n {
                 let prod = UInt128(lv.qModT) * UInt128(m[j])
-                rounding[j] = UInt64(truncatingIfNeeded: (prod + UInt128(t / 2)) >> shift)
+                small[j] = Int64(truncatingIfNeeded: (prod + UInt128(t / 2)) >> shift)
             }
         } else {
             for j in 0..<n {
                 let prod = lv.qModT.multipliedFullWidth(by: m[j])
                 let (low, carry) = prod.low.addingReportingOverflow(t / 2)
-                rounding[j] = t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient
+                small[j] = Int64(t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient)
             }
         }
+        if let errors { for j in 0..<n { small[j] += errors[j] } }
         for (i, p) in lv.ring.moduli.enumerated() {
             let w = lv.qDivT[i]
             let ws = p.shoupPrecompute(w)
+            let twoP = p.value << 1
             m.withUnsafeBufferPointer { mp in
-                rounding.withUnsafeBufferPointer { rp in
+                small.withUnsafeBufferPointer { sp in
                     out.withLimb(i) { limb in
-                        // The rounding term is below t < p: no reduction needed.
-                        for j in 0..<n { limb[j] = p.add(p.multiplyShoup(mp[j], w, ws), rp[j]) }
+                        for j in 0..<n {
+                            // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t): two
+                            // conditional subtractions bring it below p.
+                            let x = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value
+                            limb[j] = p.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
+                        }
                     }
                 }
             }

@@ -24,11 +24,15 @@ public struct Encryptor: Sendable {
     /// - Throws: `BFVError.parameterMismatch` if the plaintext has other parameters.
     public func encrypt(_ plaintext: Plaintext, rng: inout ChaChaDRBG) throws(BFVError) -> Ciphertext {
         guard plaintext.context === context else { throw BFVError.parameterMismatch }
-        // Delta*m joins the error in coefficient form, so both share one NTT per limb.
-        let dm = context.scaled(plaintext.coefficients)
         switch key {
-        case .secret(let s): return encryptZeroSymmetric(s, adding: dm, rng: &rng)
-        case .publicKey(let pk): return encryptZeroPublic(pk, flooding: nil, adding: dm, rng: &rng)
+        case .secret(let s):
+            // Delta*m and the error in one pass, sharing one NTT per limb.
+            let seed = rng.nextSeed()
+            let errors = Sampler.centeredBinomial(count: context.degree, rng: &rng)
+            let noisy = context.scaled(plaintext.coefficients, plusErrors: errors)
+            return encryptZeroSymmetric(s, seed: seed, noise: noisy)
+        case .publicKey(let pk):
+            return encryptZeroPublic(pk, flooding: nil, adding: context.scaled(plaintext.coefficients), rng: &rng)
         }
     }
 
@@ -42,12 +46,10 @@ public struct Encryptor: Sendable {
         return encryptZeroPublic(pk, flooding: flooding, rng: &rng)
     }
 
-    /// `(-a*s + e + extra, a)` with `a` from a fresh seed; evaluation form.
-    func encryptZeroSymmetric(_ s: SecretKey, adding extra: RNSPoly? = nil, rng: inout ChaChaDRBG) -> Ciphertext {
-        let seed = rng.nextSeed()
+    /// `(-a*s + noise, a)` with `a` expanded from `seed`; `noise` in coefficient form.
+    func encryptZeroSymmetric(_ s: SecretKey, seed: Seed, noise: consuming RNSPoly) -> Ciphertext {
         let a = expandUniform(context.ring, seed: seed, stream: Streams.uniformA)
-        var e = Sampler.errorPoly(context.ring, rng: &rng)
-        if let extra { e.add(extra) }
+        var e = noise
         e.forwardNTT()
         // c0 = e - a*s in one pass, with Shoup products against the fixed key.
         let n = context.degree
