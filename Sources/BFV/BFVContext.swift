@@ -122,6 +122,33 @@ public final class BFVContext: Sendable {
         return out
     }
 
+    /// `round(numerator * x / q) mod numerator` for every coefficient of `x` (limb-major residues
+    /// at `level`), without composing: with `y_i = [x_i * (q/p_i)^-1]_{p_i}`,
+    /// `x/q = sum_i y_i / p_i mod 1`, so the result is `round(sum_i numerator * y_i / p_i) mod
+    /// numerator`, evaluated in double precision. For `numerator <= 2^32` the error is below 2^-18
+    /// of a unit: the result is exact unless the value lies within that distance of a rounding
+    /// boundary, i.e. unless the noise already sits at the decryption-failure bound.
+    func scaleAndRoundRNS(_ x: [UInt64], level: Int, numerator: UInt64) -> [UInt64] {
+        let ring = levels[level].ring
+        let n = degree
+        var whole = [UInt64](repeating: 0, count: n)
+        var fraction = [Double](repeating: 0, count: n)
+        let t = Double(numerator)
+        for (i, m) in ring.moduli.enumerated() {
+            let (inv, invShoup) = ring.crt.cofactorInverse(i)
+            let factor = t / Double(m.value)
+            for j in 0..<n {
+                let y = m.multiplyShoup(x[i * n + j], inv, invShoup)
+                // numerator * y / p_i, split into whole and fractional parts to keep precision.
+                let term = Double(y) * factor
+                let w = term.rounded(.down)
+                whole[j] &+= UInt64(w)
+                fraction[j] += term - w
+            }
+        }
+        return (0..<n).map { j in (whole[j] &+ UInt64(fraction[j].rounded())) % numerator }
+    }
+
     /// `round(numerator * x / q) mod numerator` for a centered `x` given by its residues mod `q` of
     /// `level`: the BFV decoding map with any output modulus (`numerator = t` decrypts; a smaller
     /// power of two returns rounded top bits). Exact multi-word arithmetic.

@@ -45,6 +45,9 @@ public struct Decryptor: Sendable {
         let n = context.degree
         let limbs = x.limbCount
         let residues = x.residues
+        if tPrime <= 1 << 32 {
+            return context.scaleAndRoundRNS(residues, level: ct.level, numerator: tPrime)
+        }
         var out = [UInt64](repeating: 0, count: n)
         var r = [UInt64](repeating: 0, count: limbs)
         for j in 0..<n {
