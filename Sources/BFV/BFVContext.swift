@@ -26,6 +26,8 @@ public final class BFVContext: Sendable {
         let qModT: UInt64
         /// The ring `q * P` used to hold exact tensor products (P: extra 61-bit primes).
         let extended: PolyContext
+        /// The extra primes `P` alone (their CRT constants convert back to `q`).
+        let extra: PolyContext
     }
 
     /// Precomputes the context.
@@ -46,15 +48,18 @@ public final class BFVContext: Sendable {
             let q = ring.modulusProduct
             let (quotient, remainder) = BigWord.divide(q, by: [t])
             let qDivT = ring.moduli.map { BigWord.remainder(quotient, $0) }
-            // Extended base: enough 61-bit primes that q * P exceeds 2 * N * q^2 * 4 (the
-            // largest tensor coefficient, doubled for the sign, with margin).
+            // Extended base: enough 61-bit primes that P exceeds 4 * t * N * q, so q * P holds
+            // every tensor coefficient (at most N * q^2 / 2 in size) and P holds the rescaled
+            // product round(t * x / q), both with room for the sign.
             let logQ = Double(BigWord.bitLength(q))
-            let extraCount = Int(((logQ + Double(n.trailingZeroBitCount) + 4) / 60).rounded(.up))
+            let logT = Double(BigWord.bitLength([t]))
+            let extraCount = Int(((logQ + logT + Double(n.trailingZeroBitCount) + 4) / 60).rounded(.up))
             let extra = try BFVError.wrap { () throws(RingError) in
                 try Primes.nttFriendly(bits: 61, count: extraCount, degree: n, excluding: moduli)
             }
             let extended = try BFVError.wrap { () throws(RingError) in try PolyContext(degree: n, moduli: levelModuli + extra) }
-            levels.append(Level(ring: ring, q: q, qDivT: qDivT, qModT: remainder[0], extended: extended))
+            let extraRing = try BFVError.wrap { () throws(RingError) in try PolyContext(degree: n, moduli: extra) }
+            levels.append(Level(ring: ring, q: q, qDivT: qDivT, qModT: remainder[0], extended: extended, extra: extraRing))
         }
         self.levels = levels
     }

@@ -2,11 +2,11 @@ import RingArithmetic
 
 extension Evaluator {
     /// `a * b` for two size-2 ciphertexts: the size-3 tensor `(a0 b0, a0 b1 + a1 b0, a1 b1)`
-    /// scaled by `t/q` with exact rounding. The operands are lifted to centered integers in the
+    /// scaled by `t/q` with rounding. The operands are lifted to centered integers in the
     /// extended base `q * P` (large enough to hold every tensor coefficient exactly), multiplied
-    /// there with NTTs, then each coefficient is scaled with exact multi-word arithmetic. Result
-    /// in coefficient form; relinearize it before further products.
-    /// Cost: `4 (L+K)` forward and `3 (L+K)` inverse NTTs plus `3N` multi-word roundings.
+    /// there with NTTs, then rescaled in RNS (Halevi-Polyakov-Shoup style, off by at most one per
+    /// coefficient). Result in coefficient form; relinearize it before further products.
+    /// Cost: `4 (L+K)` forward and `3 (L+K)` inverse NTTs plus `O(L K N)` word operations.
     /// - Throws: `BFVError.unsupportedOperation` unless both have size 2.
     public func multiply(_ a: Ciphertext, _ b: Ciphertext) throws(BFVError) -> Ciphertext {
         try check(a, b)
@@ -60,58 +60,19 @@ extension Evaluator {
         try relinearize(try multiply(a, b), key: key)
     }
 
-    /// The centered lift of a coefficient-form polynomial mod `q` into the extended base.
+    /// The centered lift of a coefficient-form polynomial mod `q` into the extended base (RNS).
     func lift(_ p: RNSPoly, level lv: BFVContext.Level) -> RNSPoly {
         let n = context.degree
-        let ext = lv.extended
         let limbs = lv.ring.limbCount
-        var out = RNSPoly(zeroIn: ext)
         let src = p.residues
-        // The first limbs are the same primes: residues carry over unchanged.
-        out.withLimb(0) { dst in for i in 0..<(limbs * n) { dst[i] = src[i] } }
-        var r = [UInt64](repeating: 0, count: limbs)
-        var lifted = [[UInt64]](repeating: [UInt64](repeating: 0, count: n), count: ext.limbCount - limbs)
-        for j in 0..<n {
-            for i in 0..<limbs { r[i] = src[i * n + j] }
-            let x = lv.ring.crt.compose(r)
-            let negative = BigWord.compare(BigWord.add(x, x), lv.q) > 0
-            let magnitude = negative ? BigWord.subtract(lv.q, x) : x
-            for k in limbs..<ext.limbCount {
-                let m = ext.moduli[k]
-                let v = BigWord.remainder(magnitude, m)
-                lifted[k - limbs][j] = negative ? m.negate(v) : v
-            }
-        }
-        for k in limbs..<ext.limbCount {
-            out.withLimb(k) { dst in for j in 0..<n { dst[j] = lifted[k - limbs][j] } }
-        }
-        return out
+        let extra = RNSConversion.convertCentered(src, from: lv.ring, to: lv.extra.moduli, degree: n)
+        // Residues modulo q's primes carry over; P's come from the conversion.
+        return (try? RNSPoly(context: lv.extended, residues: Array(src.prefix(limbs * n)) + extra, form: .coefficient))!
     }
 
-    /// `round(t * x / q) mod q` per coefficient for `x` held exactly (centered) in the extended base.
+    /// `round(t * x / q) mod q` per coefficient (RNS, see `RNSConversion.scaleDown`).
     func scaleDown(_ p: RNSPoly, level lv: BFVContext.Level) -> RNSPoly {
-        let n = context.degree
-        let ext = lv.extended
-        let big = ext.modulusProduct
-        let t = context.plaintextModulus
-        var out = RNSPoly(zeroIn: lv.ring)
-        let src = p.residues
-        var r = [UInt64](repeating: 0, count: ext.limbCount)
-        var results = [[UInt64]](repeating: [UInt64](repeating: 0, count: n), count: lv.ring.limbCount)
-        for j in 0..<n {
-            for i in 0..<ext.limbCount { r[i] = src[i * n + j] }
-            let x = ext.crt.compose(r)
-            let negative = BigWord.compare(BigWord.add(x, x), big) > 0
-            let magnitude = negative ? BigWord.subtract(big, x) : x
-            let scaled = BigWord.divideRounded(BigWord.multiply(magnitude, t), by: lv.q)
-            for (i, m) in lv.ring.moduli.enumerated() {
-                let v = BigWord.remainder(scaled, m)
-                results[i][j] = negative ? m.negate(v) : v
-            }
-        }
-        for i in 0..<lv.ring.limbCount {
-            out.withLimb(i) { dst in for j in 0..<n { dst[j] = results[i][j] } }
-        }
-        return out
+        let residues = RNSConversion.scaleDown(p.residues, level: lv, t: context.plaintextModulus, degree: context.degree)
+        return (try? RNSPoly(context: lv.ring, residues: residues, form: .coefficient))!
     }
 }

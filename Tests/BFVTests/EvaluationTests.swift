@@ -92,6 +92,25 @@ struct EvaluationTests {
         #expect(budget > 0 && budget < fresh)
     }
 
+    @Test("ciphertext products with the coefficient encoder (t = 2^17) equal negacyclic products mod t")
+    func coefficientProduct() throws {
+        var rng = testRNG(15)
+        let sk = SecretKey(context: ctx, rng: &rng)
+        let rk = RelinearizationKey(secretKey: sk, rng: &rng)
+        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
+        let encoder = CoefficientEncoder(context: ctx), ev = Evaluator(context: ctx)
+        var a = [Int64](repeating: 0, count: ctx.degree), b = a
+        for _ in 0..<60 {
+            a[Int(rng.next() % 4096)] = Int64(rng.next() % 201) - 100
+            b[Int(rng.next() % 4096)] = Int64(rng.next() % 201) - 100
+        }
+        a[0] = t / 2 - 1; b[4095] = -(t / 2 - 1)  // large values and a wrap-around term
+        let product = try ev.multiply(enc.encrypt(encoder.encode(a), rng: &rng), enc.encrypt(encoder.encode(b), rng: &rng),
+                                      relinearizationKey: rk)
+        #expect(encoder.decode(try dec.decrypt(product)) == negacyclicModT(a, b, t: t).map { center($0, t) })
+        #expect(try dec.invariantNoiseBudget(product) > 0)
+    }
+
     @Test("a circuit that exhausts the noise budget decrypts correctly while budget > 0, then reports 0")
     func noiseExhaustion() throws {
         let ctx = Fixtures.batching
