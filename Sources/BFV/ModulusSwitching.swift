@@ -40,10 +40,9 @@ extension Evaluator {
     /// Switches a size-2 ciphertext to the power-of-two modulus `2^bits`:
     /// `c_i' = round(2^bits * c_i / q) mod 2^bits`. Used to shrink downloads; the rounding adds
     /// noise `r0 + r1*s` with `|r_i| <= 1/2` per coefficient (standard deviation about
-    /// `sqrt(N/18)` at the new scale). Computed in RNS without composing: with
-    /// `y_i = [c * (q/p_i)^-1]_{p_i}`, `c/q = sum_i y_i/p_i mod 1`, evaluated in double precision;
-    /// for `bits <= 40` the result is exact except within `2^-12` of a rounding tie, where it may
-    /// be one off (a negligible extra noise). Larger `bits` use exact multi-word arithmetic.
+    /// `sqrt(N/18)` at the new scale). For `bits <= 32` it is computed in RNS without composing
+    /// (`BFVContext.scaleAndRoundRNS`: exact except within 2^-18 of a rounding tie, where it may be
+    /// one off, a negligible extra noise); larger `bits` use exact multi-word arithmetic.
     /// Cost: `2 L N` Shoup multiplications and floating-point operations.
     /// - Throws: `BFVError.invalidValue` unless `1 <= bits <= 64` and `bits < log2 q`.
     public func switchToPowerOfTwo(_ ct: Ciphertext, bits: Int) throws(BFVError) -> PowerOfTwoCiphertext {
@@ -59,23 +58,8 @@ extension Evaluator {
         for p in ct.polys {
             let src = p.inCoefficientForm().residues
             var coefficients = [UInt64](repeating: 0, count: n)
-            if bits <= 40 {
-                let mask: UInt64 = (1 << UInt64(bits)) - 1
-                let scale = Double(UInt64(1) << UInt64(bits))
-                var acc = [Double](repeating: 0, count: n)
-                for (i, m) in ring.moduli.enumerated() {
-                    let (inv, invShoup) = ring.crt.cofactorInverse(i)
-                    let factor = scale / Double(m.value)
-                    for j in 0..<n {
-                        let y = m.multiplyShoup(src[i * n + j], inv, invShoup)
-                        // 2^bits * y / p_i, reduced mod 2^bits as we go to keep precision.
-                        let term = Double(y) * factor
-                        let whole = term.rounded(.down)
-                        acc[j] += term - whole
-                        coefficients[j] &+= UInt64(whole)
-                    }
-                }
-                for j in 0..<n { coefficients[j] = (coefficients[j] &+ UInt64(acc[j].rounded())) & mask }
+            if bits <= 32 {
+                coefficients = context.scaleAndRoundRNS(src, level: ct.level, numerator: 1 << UInt64(bits))
             } else {
                 var r = [UInt64](repeating: 0, count: ring.limbCount)
                 for j in 0..<n {
