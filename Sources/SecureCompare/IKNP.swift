@@ -51,29 +51,9 @@ public final class OTExtensionSender {
         let words = padded / 64
         let u = try channel.receive(.otExtension)
         guard u.count == 128 * words * 8 else { throw SecureCompareError.malformed("OT extension matrix of \(u.count) bytes, expected \(128 * words * 8)") }
-        var cols = [UInt64](repeating: 0, count: 128 * words)
-        // Work on a local copy of the generators: no exclusivity checks in the loop; columns
-        // are independent, so they are filled in parallel.
+        // A local copy of the generators avoids exclusivity checks in the parallel loop.
         var generators = columns
-        let sBits = (0..<128).map { s.bit($0) }
-        u.withUnsafeBytes { ub in
-            cols.withUnsafeMutableBufferPointer { cb in
-                generators.withUnsafeMutableBufferPointer { gb in
-                    let out = SharedPointer(cb.baseAddress!), gens = SharedPointer(gb.baseAddress!)
-                    let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
-                    parallelRanges(128, minimumPerTask: 16) { range in
-                        for i in range {
-                            let mask = 0 &- UInt64(sBits[i] ? 1 : 0)
-                            for w in 0..<words {
-                                let word = UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                                // q_i = G(k_i^{s_i}) ^ s_i * u_i.
-                                out.pointer[i * words + w] = gens.pointer[i].next() ^ (word & mask)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let cols = ExtensionColumns.sender(&generators, secretBits: (0..<128).map { s.bit($0) }, u: u, words: words)
         columns = generators
         let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
@@ -160,30 +140,9 @@ public final class OTExtensionReceiver {
         let words = padded / 64
         var r = choices.words
         r += [UInt64](repeating: 0, count: words - r.count)
-        var cols = [UInt64](repeating: 0, count: 128 * words)
-        var u = [UInt8](repeating: 0, count: 128 * words * 8)
         var g0 = columns0, g1 = columns1
-        u.withUnsafeMutableBytes { ub in
-            cols.withUnsafeMutableBufferPointer { cb in
-                g0.withUnsafeMutableBufferPointer { b0 in
-                    g1.withUnsafeMutableBufferPointer { b1 in
-                        let out = SharedPointer(cb.baseAddress!), message = SharedRawPointer(ub.baseAddress!)
-                        let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
-                        parallelRanges(128, minimumPerTask: 16) { range in
-                            for i in range {
-                                for w in 0..<words {
-                                    let t = gens0.pointer[i].next()
-                                    out.pointer[i * words + w] = t
-                                    // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
-                                    message.pointer.storeBytes(of: (t ^ gens1.pointer[i].next() ^ r[w]).littleEndian,
-                                                               toByteOffset: (i * words + w) * 8, as: UInt64.self)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
+        let (cols, u) = ExtensionColumns.receiver(&g0, &g1, words: words) { _, w in r[w] }
         columns0 = g0
         columns1 = g1
         try channel.send(.otExtension, u)

@@ -58,34 +58,10 @@ extension Engine {
         let words = padded / 64
         let u = try channel.receive(.otExtension)
         guard u.count == KK13.columns * words * 8 else { throw SecureCompareError.malformed("KK13 matrix of \(u.count) bytes") }
-        // Columns 0 ..< 128 in `low`, 128 ..< 256 in `high` (flat, column-major), in parallel.
-        var low = [UInt64](repeating: 0, count: 128 * words), high = low
         var generators = kk.columns
-        let sBits = kk.choices
-        u.withUnsafeBytes { ub in
-            low.withUnsafeMutableBufferPointer { lb in
-                high.withUnsafeMutableBufferPointer { hb in
-                    generators.withUnsafeMutableBufferPointer { gb in
-                        let lo = SharedPointer(lb.baseAddress!), hi = SharedPointer(hb.baseAddress!)
-                        let gens = SharedPointer(gb.baseAddress!)
-                        let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
-                        parallelRanges(KK13.columns, minimumPerTask: 32) { range in
-                            for i in range {
-                                let mask = 0 &- UInt64(sBits[i] ? 1 : 0)
-                                let out = i < 128 ? lo.pointer + i * words : hi.pointer + (i - 128) * words
-                                for w in 0..<words {
-                                    let word = UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                                    // q_i = G(k_i^{s_i}) ^ s_i * u_i.
-                                    out[w] = gens.pointer[i].next() ^ (word & mask)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let q = ExtensionColumns.sender(&generators, secretBits: kk.choices, u: u, words: words)
         kk.columns = generators
-        let rowsLow = Transpose.columnsToRows(low, words: words), rowsHigh = Transpose.columnsToRows(high, words: words)
+        let rowsLow = Transpose.columnsToRows(q, words: words), rowsHigh = Transpose.columnsToRows(q, words: words, firstColumn: 128)
         let masks = (0..<16).map { KK13.maskedCodeword($0, kk.s) }
         var tweaks: [UInt64] = [], keys: [(Block, Block)] = []
         let entries = widths.reduce(0) { $0 + (1 << $1) }
@@ -115,39 +91,13 @@ extension Engine {
         for (k, c) in choices.enumerated() {
             for x in 1..<16 where KK13.codeBit(Int(c), x) { code[x][k >> 6] |= 1 << UInt64(k & 63) }
         }
-        var low = [UInt64](repeating: 0, count: 128 * words), high = low
-        var u = [UInt8](repeating: 0, count: KK13.columns * words * 8)
         var g0 = kk.columns0, g1 = kk.columns1
-        u.withUnsafeMutableBytes { ub in
-            low.withUnsafeMutableBufferPointer { lb in
-                high.withUnsafeMutableBufferPointer { hb in
-                    g0.withUnsafeMutableBufferPointer { b0 in
-                        g1.withUnsafeMutableBufferPointer { b1 in
-                            let lo = SharedPointer(lb.baseAddress!), hi = SharedPointer(hb.baseAddress!)
-                            let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
-                            let message = SharedRawPointer(ub.baseAddress!)
-                            parallelRanges(KK13.columns, minimumPerTask: 32) { range in
-                                for i in range {
-                                    let codeColumn = code[i & 15]
-                                    let out = i < 128 ? lo.pointer + i * words : hi.pointer + (i - 128) * words
-                                    for w in 0..<words {
-                                        let t = gens0.pointer[i].next()
-                                        out[w] = t
-                                        // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i.
-                                        message.pointer.storeBytes(of: (t ^ gens1.pointer[i].next() ^ codeColumn[w]).littleEndian,
-                                                                   toByteOffset: (i * words + w) * 8, as: UInt64.self)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i; column i of the code equals column i % 16.
+        let (t, u) = ExtensionColumns.receiver(&g0, &g1, words: words) { i, w in code[i & 15][w] }
         kk.columns0 = g0
         kk.columns1 = g1
         try channel.send(.otExtension, u)
-        let rowsLow = Transpose.columnsToRows(low, words: words), rowsHigh = Transpose.columnsToRows(high, words: words)
+        let rowsLow = Transpose.columnsToRows(t, words: words), rowsHigh = Transpose.columnsToRows(t, words: words, firstColumn: 128)
         let tweaks = (0..<e).map { KK13.tweak(kk.count + UInt64($0)) }
         let pads = OTHash.hash(tweaks: tweaks, wide: (0..<e).map { (rowsLow[$0], rowsHigh[$0]) })
         kk.count += UInt64(e)

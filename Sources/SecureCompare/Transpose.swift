@@ -24,13 +24,14 @@ enum Transpose {
 
     /// `columns` holds 128 columns of `m = 64 * words` bits, column `c` at words
     /// `c*words ..< (c+1)*words` (column-major, flat); returns `m` rows of 128 bits: bit `c` of
-    /// row `r` is bit `r` of column `c`. Word blocks are transposed in parallel.
-    static func columnsToRows(_ columns: [UInt64], words: Int) -> [Block] {
-        precondition(columns.count == 128 * words)
+    /// row `r` is bit `r` of column `c`; with `firstColumn`, the 128 columns starting there.
+    /// Word blocks are transposed in parallel.
+    static func columnsToRows(_ columns: [UInt64], words: Int, firstColumn: Int = 0) -> [Block] {
+        precondition(columns.count >= (firstColumn + 128) * words)
         var rows = [Block](repeating: .zero, count: 64 * words)
         columns.withUnsafeBufferPointer { colBuffer in
             rows.withUnsafeMutableBufferPointer { out in
-                let cols = colBuffer.baseAddress!
+                let cols = colBuffer.baseAddress! + firstColumn * words
                 let target = SharedPointer(out.baseAddress!)
                 let source = SharedPointer(UnsafeMutablePointer(mutating: cols))
                 parallelRanges(words, minimumPerTask: 64) { range in
