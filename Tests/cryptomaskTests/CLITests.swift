@@ -39,6 +39,15 @@ struct CLITests {
         let object = try JSONSerialization.jsonObject(with: Data(json.1.utf8)) as? [String: Any]
         #expect(object?["match"] as? Bool == true)
         #expect((object?["bytesSent"] as? Int ?? 0) > 0 && (object?["seconds"] as? Double ?? -1) >= 0)
+        // Concurrent sessions: three verifiers at once all get the right answer.
+        let answers = LogBuffer()
+        let port = server.port, probesPath = dir.appendingPathComponent("probes.npy").path
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            let r = try? runCLI(["query", "--server", "127.0.0.1:\(port)", "--embedding", probesPath, "--row", "\(i % 2)"])
+            answers.append("\(i % 2):\(r?.1.split(separator: "\n").last ?? "failed");")
+        }
+        #expect(answers.text.components(separatedBy: ";").filter { $0 == "0:match" }.count == 2, "\(answers.text)")
+        #expect(answers.text.components(separatedBy: ";").filter { $0 == "1:no match" }.count == 1, "\(answers.text)")
         #expect(server.isRunning)
         // The log names each session's outcome and nothing about queries.
         #expect(server.log.contains("session 1 from"))

@@ -115,3 +115,11 @@ func writeNPY(_ rows: [[Double]], to url: URL, float32: Bool = true) throws {
     let bytes = NumpyArray.encode(rows: rows.count, columns: rows[0].count, values: rows.flatMap { $0 }, float32: float32)
     try Data(bytes).write(to: url)
 }
+
+/// Text appended from several threads.
+final class LogBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage = ""
+    func append(_ s: String) { lock.lock(); storage += s; lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return storage }
+}
