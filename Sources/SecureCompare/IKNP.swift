@@ -58,15 +58,18 @@ public final class OTExtensionSender {
         let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
         nextIndex += UInt64(padded)
-        return (Array(rows.prefix(m)), first)
+        return (m == rows.count ? rows : Array(rows.prefix(m)), first)
     }
 
     /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
     public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
         let (rows, first) = try extend(m)
-        let x0 = OTHash.hash(firstTweak: first, blocks: rows)
-        let x1 = OTHash.hash(firstTweak: first, blocks: rows.map { $0 ^ s })
-        return (0..<m).map { (x0[$0], x1[$0]) }
+        // Both outputs of every OT in one hashing pass, written as pairs.
+        let flat = OTHash.hash(count: 2 * m, length: 24) { [s] i, w in
+            OTHash.write(first &+ UInt64(i >> 1), w)
+            OTHash.write(i & 1 == 0 ? rows[i >> 1] : rows[i >> 1] ^ s, w + 2)
+        }
+        return (0..<m).map { (flat[2 * $0], flat[2 * $0 + 1]) }
     }
 
     /// `m` random OTs on bits: `m0[j], m1[j]` (the low bit of each hash).
@@ -149,7 +152,7 @@ public final class OTExtensionReceiver {
         let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
         nextIndex += UInt64(padded)
-        return (Array(rows.prefix(m)), first)
+        return (m == rows.count ? rows : Array(rows.prefix(m)), first)
     }
 
     /// Random OTs with chosen choice bits: returns `x_{c_j}` per OT.
