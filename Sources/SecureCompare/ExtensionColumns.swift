@@ -7,7 +7,8 @@ enum ExtensionColumns {
     /// advances the generators.
     static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int) -> [UInt64] {
         let columns = generators.count
-        var out = [UInt64](repeating: 0, count: columns * words)
+        // Every element is written below: skip zero-filling the (large) buffers.
+        var out = [UInt64](unsafeUninitializedCapacity: columns * words) { _, n in n = columns * words }
         u.withUnsafeBytes { ub in
             out.withUnsafeMutableBufferPointer { ob in
                 generators.withUnsafeMutableBufferPointer { gb in
@@ -33,8 +34,8 @@ enum ExtensionColumns {
     static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int,
                          choice: (Int, Int) -> UInt64) -> (t: [UInt64], u: [UInt8]) {
         let columns = g0.count
-        var t = [UInt64](repeating: 0, count: columns * words)
-        var u = [UInt8](repeating: 0, count: columns * words * 8)
+        var t = [UInt64](unsafeUninitializedCapacity: columns * words) { _, n in n = columns * words }
+        var u = [UInt8](unsafeUninitializedCapacity: columns * words * 8) { _, n in n = columns * words * 8 }
         withoutActuallyEscaping(choice) { choice in
             let choose = SendableChoice(choice: choice)
             u.withUnsafeMutableBytes { ub in

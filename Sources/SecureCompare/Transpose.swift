@@ -28,7 +28,8 @@ enum Transpose {
     /// Word blocks are transposed in parallel.
     static func columnsToRows(_ columns: [UInt64], words: Int, firstColumn: Int = 0) -> [Block] {
         precondition(columns.count >= (firstColumn + 128) * words)
-        var rows = [Block](repeating: .zero, count: 64 * words)
+        // Every row is written below (both halves): no zero fill.
+        var rows = [Block](unsafeUninitializedCapacity: 64 * words) { _, n in n = 64 * words }
         columns.withUnsafeBufferPointer { colBuffer in
             rows.withUnsafeMutableBufferPointer { out in
                 let cols = colBuffer.baseAddress! + firstColumn * words
