@@ -61,7 +61,7 @@ public struct SecretKey: Sendable, CustomStringConvertible {
 
 /// The BFV public key `(p0, p1) = (-(a*s + e), a)` with `a` expanded from a seed.
 /// Memory: `8 L N` bytes for `p0` plus the expanded `a`.
-public struct PublicKey: Sendable {
+public struct PublicKey: Sendable, DerivedKey {
     /// The parameters.
     public let context: BFVContext
     /// `p0` in evaluation form.
@@ -70,12 +70,6 @@ public struct PublicKey: Sendable {
     let p1: RNSPoly
     /// The seed of `a`.
     let seed: Seed
-
-    /// Derives a public key from a secret key with fresh randomness.
-    public init(secretKey: SecretKey) {
-        var rng = ChaChaDRBG.fresh()
-        self.init(secretKey: secretKey, rng: &rng)
-    }
 
     /// Derives a public key from a secret key with randomness from `rng`.
     public init(secretKey: SecretKey, rng: inout ChaChaDRBG) {
@@ -98,7 +92,7 @@ public struct PublicKey: Sendable {
 /// element of limb `i` (which is 1 modulo `p_i` and 0 modulo the others), so that a degree-2
 /// ciphertext can be folded back to two polynomials. Its uniform halves come from one seed.
 /// Memory: `8 L^2 N` bytes.
-public struct RelinearizationKey: Sendable {
+public struct RelinearizationKey: Sendable, DerivedKey {
     /// The parameters.
     public let context: BFVContext
     /// `k0_i = -(a_i s + e_i) + s^2 g_i`, evaluation form, one per limb.
@@ -107,12 +101,6 @@ public struct RelinearizationKey: Sendable {
     let k1: [RNSPoly]
     /// The seed.
     let seed: Seed
-
-    /// Generates the key for `secretKey` with fresh randomness.
-    public init(secretKey: SecretKey) {
-        var rng = ChaChaDRBG.fresh()
-        self.init(secretKey: secretKey, rng: &rng)
-    }
 
     /// Generates the key for `secretKey` with randomness from `rng`.
     public init(secretKey: SecretKey, rng: inout ChaChaDRBG) {
@@ -148,4 +136,18 @@ public struct RelinearizationKey: Sendable {
 func expandUniform(_ ring: PolyContext, seed: Seed, stream: UInt64) -> RNSPoly {
     var g = ChaChaDRBG(seed: seed, stream: stream)
     return Sampler.uniform(ring, form: .evaluation, rng: &g)
+}
+
+/// A key derived from a secret key with randomness from a DRBG (public and relinearization keys).
+public protocol DerivedKey {
+    /// Derives the key for `secretKey` with randomness from `rng`.
+    init(secretKey: SecretKey, rng: inout ChaChaDRBG)
+}
+
+extension DerivedKey {
+    /// Derives the key for `secretKey` with fresh system randomness.
+    public init(secretKey: SecretKey) {
+        var rng = ChaChaDRBG.fresh()
+        self.init(secretKey: secretKey, rng: &rng)
+    }
 }
