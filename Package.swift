@@ -12,7 +12,7 @@ import Darwin
 /// Off by default, so the package stays usable as a dependency (no `unsafeFlags`).
 let nativeBuild = getenv("CRYPTOMASK_NATIVE").map { String(cString: $0) == "1" } ?? false
 let speed: [SwiftSetting] = nativeBuild
-    ? [.unsafeFlags(["-Xcc", "-march=native", "-target-cpu", "native"])]
+    ? [.unsafeFlags(["-Xcc", "-march=native", "-target-cpu", "native"]), .define("CRYPTOMASK_WIDE_SIMD")]
     : []
 
 let package = Package(

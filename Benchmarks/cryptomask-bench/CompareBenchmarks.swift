@@ -111,3 +111,26 @@ func hashBenchmarks(_ run: (String, () -> BenchResult) -> Void) {
         return BenchResult(name: "hash.ot", ns: ns, fields: [("hash", "\"BLAKE2s-128\"")])
     }
 }
+
+func hash8Benchmark(_ run: (String, () -> BenchResult) -> Void) {
+    run("hash.lanes8") {
+        var words = [UInt32](repeating: 1, count: 128)
+        var out = [UInt32](repeating: 0, count: 32)
+        let ns = words.withUnsafeMutableBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { o in
+                measure(opsPerCall: 8) { BLAKE2s.hashBlocks8(UnsafePointer(w.baseAddress!), length: 24, into: o.baseAddress!) }
+            }
+        }
+        return BenchResult(name: "hash.lanes8", ns: ns)
+    }
+    run("hash.lanes4") {
+        var words = [UInt32](repeating: 1, count: 64)
+        var out = [UInt32](repeating: 0, count: 16)
+        let ns = words.withUnsafeMutableBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { o in
+                measure(opsPerCall: 4) { BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: 24, into: o.baseAddress!) }
+            }
+        }
+        return BenchResult(name: "hash.lanes4", ns: ns)
+    }
+}

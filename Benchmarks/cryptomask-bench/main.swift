@@ -45,6 +45,7 @@ do {
     try samplerBenchmarks(run)
     chachaCoreBenchmark(run)
     hashBenchmarks(run)
+    hash8Benchmark(run)
     compareBenchmarks(run, options: options)
     try faceMatchBenchmarks(run, options: options)
 } catch {

@@ -148,4 +148,87 @@ public enum BLAKE2s {
             output[4 * l + 2] = out.2[l]; output[4 * l + 3] = out.3[l]
         }
     }
+
+    /// Like `hashBlocks4` for eight messages (eight SIMD lanes; two SSE2 registers or one AVX2
+    /// register per state word).
+    /// Equal to `hash(message, digestLength: 16)` per message.
+    @inlinable
+    public static func hashBlocks8(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
+        typealias V = SIMD8<UInt32>
+        @inline(__always) func lane(_ i: Int) -> V { V(words[i], words[16 + i], words[32 + i], words[48 + i], words[64 + i], words[80 + i], words[96 + i], words[112 + i]) }
+        let m0 = lane(0), m1 = lane(1), m2 = lane(2), m3 = lane(3), m4 = lane(4), m5 = lane(5), m6 = lane(6), m7 = lane(7)
+        let m8 = lane(8), m9 = lane(9), m10 = lane(10), m11 = lane(11), m12 = lane(12), m13 = lane(13), m14 = lane(14), m15 = lane(15)
+        let h0 = V(repeating: 0x6A09E667 ^ 0x0101_0000 ^ 16)
+        var v0 = h0, v1 = V(repeating: 0xBB67AE85), v2 = V(repeating: 0x3C6EF372), v3 = V(repeating: 0xA54FF53A)
+        var v4 = V(repeating: 0x510E527F), v5 = V(repeating: 0x9B05688C), v6 = V(repeating: 0x1F83D9AB), v7 = V(repeating: 0x5BE0CD19)
+        var v8 = V(repeating: 0x6A09E667), v9 = V(repeating: 0xBB67AE85), v10 = V(repeating: 0x3C6EF372), v11 = V(repeating: 0xA54FF53A)
+        var v12 = V(repeating: 0x510E527F ^ UInt32(length)), v13 = V(repeating: 0x9B05688C)
+        var v14 = V(repeating: 0x1F83D9AB ^ 0xFFFF_FFFF), v15 = V(repeating: 0x5BE0CD19)
+        // Rotations as shift pairs joined by addition (the halves are disjoint): keeps the
+        // vector form on SSE2, which has no vector rotate.
+        @inline(__always) func rotr(_ x: V, _ n: UInt32) -> V { (x &>> V(repeating: n)) &+ (x &<< V(repeating: 32 - n)) }
+        @inline(__always) func g(_ a: inout V, _ b: inout V, _ c: inout V, _ d: inout V, _ x: V, _ y: V) {
+            a = a &+ b &+ x; d = rotr(d ^ a, 16)
+            c = c &+ d; b = rotr(b ^ c, 12)
+            a = a &+ b &+ y; d = rotr(d ^ a, 8)
+            c = c &+ d; b = rotr(b ^ c, 7)
+        }
+        // Ten rounds, message schedule unrolled (RFC 7693 sigma).
+        // Round 0.
+        g(&v0, &v4, &v8, &v12, m0, m1); g(&v1, &v5, &v9, &v13, m2, m3)
+        g(&v2, &v6, &v10, &v14, m4, m5); g(&v3, &v7, &v11, &v15, m6, m7)
+        g(&v0, &v5, &v10, &v15, m8, m9); g(&v1, &v6, &v11, &v12, m10, m11)
+        g(&v2, &v7, &v8, &v13, m12, m13); g(&v3, &v4, &v9, &v14, m14, m15)
+        // Round 1.
+        g(&v0, &v4, &v8, &v12, m14, m10); g(&v1, &v5, &v9, &v13, m4, m8)
+        g(&v2, &v6, &v10, &v14, m9, m15); g(&v3, &v7, &v11, &v15, m13, m6)
+        g(&v0, &v5, &v10, &v15, m1, m12); g(&v1, &v6, &v11, &v12, m0, m2)
+        g(&v2, &v7, &v8, &v13, m11, m7); g(&v3, &v4, &v9, &v14, m5, m3)
+        // Round 2.
+        g(&v0, &v4, &v8, &v12, m11, m8); g(&v1, &v5, &v9, &v13, m12, m0)
+        g(&v2, &v6, &v10, &v14, m5, m2); g(&v3, &v7, &v11, &v15, m15, m13)
+        g(&v0, &v5, &v10, &v15, m10, m14); g(&v1, &v6, &v11, &v12, m3, m6)
+        g(&v2, &v7, &v8, &v13, m7, m1); g(&v3, &v4, &v9, &v14, m9, m4)
+        // Round 3.
+        g(&v0, &v4, &v8, &v12, m7, m9); g(&v1, &v5, &v9, &v13, m3, m1)
+        g(&v2, &v6, &v10, &v14, m13, m12); g(&v3, &v7, &v11, &v15, m11, m14)
+        g(&v0, &v5, &v10, &v15, m2, m6); g(&v1, &v6, &v11, &v12, m5, m10)
+        g(&v2, &v7, &v8, &v13, m4, m0); g(&v3, &v4, &v9, &v14, m15, m8)
+        // Round 4.
+        g(&v0, &v4, &v8, &v12, m9, m0); g(&v1, &v5, &v9, &v13, m5, m7)
+        g(&v2, &v6, &v10, &v14, m2, m4); g(&v3, &v7, &v11, &v15, m10, m15)
+        g(&v0, &v5, &v10, &v15, m14, m1); g(&v1, &v6, &v11, &v12, m11, m12)
+        g(&v2, &v7, &v8, &v13, m6, m8); g(&v3, &v4, &v9, &v14, m3, m13)
+        // Round 5.
+        g(&v0, &v4, &v8, &v12, m2, m12); g(&v1, &v5, &v9, &v13, m6, m10)
+        g(&v2, &v6, &v10, &v14, m0, m11); g(&v3, &v7, &v11, &v15, m8, m3)
+        g(&v0, &v5, &v10, &v15, m4, m13); g(&v1, &v6, &v11, &v12, m7, m5)
+        g(&v2, &v7, &v8, &v13, m15, m14); g(&v3, &v4, &v9, &v14, m1, m9)
+        // Round 6.
+        g(&v0, &v4, &v8, &v12, m12, m5); g(&v1, &v5, &v9, &v13, m1, m15)
+        g(&v2, &v6, &v10, &v14, m14, m13); g(&v3, &v7, &v11, &v15, m4, m10)
+        g(&v0, &v5, &v10, &v15, m0, m7); g(&v1, &v6, &v11, &v12, m6, m3)
+        g(&v2, &v7, &v8, &v13, m9, m2); g(&v3, &v4, &v9, &v14, m8, m11)
+        // Round 7.
+        g(&v0, &v4, &v8, &v12, m13, m11); g(&v1, &v5, &v9, &v13, m7, m14)
+        g(&v2, &v6, &v10, &v14, m12, m1); g(&v3, &v7, &v11, &v15, m3, m9)
+        g(&v0, &v5, &v10, &v15, m5, m0); g(&v1, &v6, &v11, &v12, m15, m4)
+        g(&v2, &v7, &v8, &v13, m8, m6); g(&v3, &v4, &v9, &v14, m2, m10)
+        // Round 8.
+        g(&v0, &v4, &v8, &v12, m6, m15); g(&v1, &v5, &v9, &v13, m14, m9)
+        g(&v2, &v6, &v10, &v14, m11, m3); g(&v3, &v7, &v11, &v15, m0, m8)
+        g(&v0, &v5, &v10, &v15, m12, m2); g(&v1, &v6, &v11, &v12, m13, m7)
+        g(&v2, &v7, &v8, &v13, m1, m4); g(&v3, &v4, &v9, &v14, m10, m5)
+        // Round 9.
+        g(&v0, &v4, &v8, &v12, m10, m2); g(&v1, &v5, &v9, &v13, m8, m4)
+        g(&v2, &v6, &v10, &v14, m7, m6); g(&v3, &v7, &v11, &v15, m1, m5)
+        g(&v0, &v5, &v10, &v15, m15, m11); g(&v1, &v6, &v11, &v12, m9, m14)
+        g(&v2, &v7, &v8, &v13, m3, m12); g(&v3, &v4, &v9, &v14, m13, m0)
+        let out = (h0 ^ v0 ^ v8, V(repeating: 0xBB67AE85) ^ v1 ^ v9, V(repeating: 0x3C6EF372) ^ v2 ^ v10,
+                   V(repeating: 0xA54FF53A) ^ v3 ^ v11)
+        for l in 0..<8 {
+            output[4 * l] = out.0[l]; output[4 * l + 1] = out.1[l]
+            output[4 * l + 2] = out.2[l]; output[4 * l + 3] = out.3[l]
+        }
+    }
 }

@@ -65,23 +65,36 @@ public enum OTHash {
         return out
     }
 
+    /// Messages per SIMD pass: eight when the native build has wide vectors (AVX2 or AVX-512),
+    /// four otherwise (eight lanes on SSE2 spill registers and run slower).
+    #if CRYPTOMASK_WIDE_SIMD
+    static let lanes = 8
+    #else
+    static let lanes = 4
+    #endif
+
     static func hashRange(_ from: Int, _ to: Int, _ length: Int,
                           _ fill: (Int, UnsafeMutablePointer<UInt32>) -> Void, _ out: UnsafeMutablePointer<Block>) {
-        var words = [UInt32](repeating: 0, count: 64)
-        var digest = [UInt32](repeating: 0, count: 16)
+        let width = lanes
+        var words = [UInt32](repeating: 0, count: 16 * width)
+        var digest = [UInt32](repeating: 0, count: 4 * width)
         words.withUnsafeMutableBufferPointer { w in
             digest.withUnsafeMutableBufferPointer { d in
                 var k = from
                 while k < to {
-                    let lanes = min(4, to - k)
+                    let count = min(width, to - k)
                     // Short batches repeat their last input in the unused lanes.
-                    for l in 0..<4 { fill(k + min(l, lanes - 1), w.baseAddress! + 16 * l) }
-                    BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
-                    for l in 0..<lanes {
+                    for l in 0..<width { fill(k + min(l, count - 1), w.baseAddress! + 16 * l) }
+                    if width == 8 {
+                        BLAKE2s.hashBlocks8(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
+                    } else {
+                        BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
+                    }
+                    for l in 0..<count {
                         out[k + l] = Block(low: UInt64(d[4 * l]) | UInt64(d[4 * l + 1]) << 32,
                                            high: UInt64(d[4 * l + 2]) | UInt64(d[4 * l + 3]) << 32)
                     }
-                    k += lanes
+                    k += count
                 }
             }
         }
