@@ -39,8 +39,14 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
     @usableFromInline let nonce: (UInt32, UInt32, UInt32)
     @usableFromInline var counter: UInt32 = 0
     @usableFromInline var exhausted = false
-    @usableFromInline var buffer = [UInt32](repeating: 0, count: 64)
-    @usableFromInline var position = 64
+    /// Blocks per refill: eight with wide native SIMD, four otherwise.
+    #if CRYPTOMASK_WIDE_SIMD
+    @usableFromInline static let blocks = 8
+    #else
+    @usableFromInline static let blocks = 4
+    #endif
+    @usableFromInline var buffer = [UInt32](repeating: 0, count: 16 * ChaChaDRBG.blocks)
+    @usableFromInline var position = 16 * ChaChaDRBG.blocks
 
     /// A generator for sub-stream `stream` of `seed`.
     public init(seed: Seed, stream: UInt64 = 0) {
@@ -58,18 +64,24 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
         let start = counter
         key.withUnsafeBufferPointer { k in
             buffer.withUnsafeMutableBufferPointer { out in
-                ChaCha20.fourBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
+                if ChaChaDRBG.blocks == 8 {
+                    ChaCha20.eightBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
+                } else {
+                    ChaCha20.fourBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
+                }
             }
         }
-        counter &+= 4
+        counter &+= UInt32(ChaChaDRBG.blocks)
         if counter == 0 { exhausted = true }
         position = 0
     }
 
-    /// The next 32 random bits.
+    /// The next 32 random bits. Mixing `next32()` with `next()` may skip a word at a buffer
+    /// boundary, whose position depends on the build (4 or 8 blocks per refill): streams that two
+    /// parties must expand identically use `next()` only.
     @inlinable
     public mutating func next32() -> UInt32 {
-        if position == 64 { refill() }
+        if position == buffer.count { refill() }
         defer { position += 1 }
         return buffer[position]
     }
@@ -77,7 +89,8 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
     /// The next 64 random bits.
     @inlinable
     public mutating func next() -> UInt64 {
-        if position >= 63 { if position == 63 { position = 64 }; refill() }
+        // A word pair never straddles a refill: an odd last word is skipped.
+        if position >= buffer.count - 1 { refill() }
         let lo = UInt64(buffer[position]), hi = UInt64(buffer[position + 1])
         position += 2
         return lo | hi << 32
