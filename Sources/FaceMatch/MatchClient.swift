@@ -68,8 +68,8 @@ public final class MatchClient {
         channel.setPhase("results")
         let n = s.reply.count
         let results = s.cipher.layout.resultCount(n)
+        // Grown as result frames arrive: the server's claimed size never sizes a buffer up front.
         var shares: [UInt64] = []
-        shares.reserveCapacity(results * s.cipher.layout.vectorsPerResult)
         var received = 0
         while received < results {
             let frame = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.results) }

@@ -231,12 +231,4 @@ extension RNSPoly {
         out.data = Array(data.prefix(context.limbCount * degree))
         return out
     }
-
-    /// Reinterprets the residues as the given form without transforming (for callers that
-    /// computed them in that form, such as samplers and decoders).
-    public func relabeled(as form: PolyForm) -> RNSPoly {
-        var out = self
-        out.form = form
-        return out
-    }
 }

@@ -70,9 +70,17 @@ public struct BitVector: Sendable, Equatable {
     public var popCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// Bits `range` as a new vector.
+    /// Word-level: two shifts per output word, whatever the alignment of `range`.
     public func slice(_ range: Range<Int>) -> BitVector {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count)
         var out = BitVector(count: range.count)
-        for (k, i) in range.enumerated() where self[i] { out[k] = true }
+        let base = range.lowerBound >> 6, shift = UInt64(range.lowerBound & 63)
+        for w in out.words.indices {
+            let low = base + w < words.count ? words[base + w] >> shift : 0
+            let high = shift != 0 && base + w + 1 < words.count ? words[base + w + 1] << (64 - shift) : 0
+            out.words[w] = low | high
+        }
+        out.clearTail()
         return out
     }
 
@@ -90,6 +98,24 @@ public struct BitVector: Sendable, Equatable {
         let before = words
         clearTail()
         guard before == words else { throw SecureCompareError.malformed("bit vector padding is not zero") }
+    }
+}
+
+extension BitVector {
+    /// The concatenation of vectors, word by word.
+    public static func concatenate(_ parts: [BitVector]) -> BitVector {
+        var out = BitVector(count: parts.reduce(0) { $0 + $1.count })
+        var offset = 0
+        // Word-level: each source word lands in at most two output words (tails are zero).
+        for p in parts {
+            let base = offset >> 6, shift = UInt64(offset & 63)
+            for (i, w) in p.words.enumerated() {
+                out.words[base + i] |= w << shift
+                if shift != 0 && base + i + 1 < out.words.count { out.words[base + i + 1] |= w >> (64 - shift) }
+            }
+            offset += p.count
+        }
+        return out
     }
 }
 

@@ -15,8 +15,8 @@ extension Engine {
             // share of a0 * b1. Reversed OTs n..<2n: the server is the receiver with choice
             // b0 = m0' ^ m1' and output v' = m0', its share of a1 * b0.
             let (m0, m1) = try sender.randomBitOTs(2 * n)
-            let direct0 = m0.range(0, n), direct1 = m1.range(0, n)
-            let reversed0 = m0.range(n, n), reversed1 = m1.range(n, n)
+            let direct0 = m0.slice(0 ..< n), direct1 = m1.slice(0 ..< n)
+            let reversed0 = m0.slice(n ..< 2 * n), reversed1 = m1.slice(n ..< 2 * n)
             a = direct0 ^ direct1
             b = reversed0 ^ reversed1
             c = (a & b) ^ direct0 ^ reversed0
@@ -25,9 +25,9 @@ extension Engine {
             // a0 * b1 and, as the reversed sender's m0, u' for a1 * b0.
             let choices = BitVector.random(count: 2 * n, rng: &rng)
             let mc = try receiver!.randomBitOTs(choices: choices)
-            b = choices.range(0, n)
-            a = choices.range(n, n)
-            c = (a & b) ^ mc.range(0, n) ^ mc.range(n, n)
+            b = choices.slice(0 ..< n)
+            a = choices.slice(n ..< 2 * n)
+            c = (a & b) ^ mc.slice(0 ..< n) ^ mc.slice(n ..< 2 * n)
         }
         pool = (BitVector.concatenate([pool.a, a]), BitVector.concatenate([pool.b, b]), BitVector.concatenate([pool.c, c]))
     }
@@ -36,7 +36,7 @@ extension Engine {
     func takeTriples(_ n: Int) throws(SecureCompareError) -> (a: BitVector, b: BitVector, c: BitVector) {
         if pool.a.count < n { try makeTriples(n - pool.a.count) }
         let rest = pool.a.count - n
-        let out = (pool.a.range(0, n), pool.b.range(0, n), pool.c.range(0, n))
+        let out = (pool.a.slice(0 ..< n), pool.b.slice(0 ..< n), pool.c.slice(0 ..< n))
         pool = (pool.a.slice(n ..< n + rest), pool.b.slice(n ..< n + rest), pool.c.slice(n ..< n + rest))
         return out
     }
@@ -52,7 +52,7 @@ extension Engine {
         let mine = BitVector.concatenate([x ^ a, y ^ b])
         let theirs = try BitVector(bytes: exchange(.andOpen, mine.bytes), count: 2 * n)
         let opened = mine ^ theirs
-        let d = opened.range(0, n), e = opened.range(n, n)
+        let d = opened.slice(0 ..< n), e = opened.slice(n ..< 2 * n)
         var z = c ^ (d & b) ^ (e & a)
         if party == .server { z = z ^ (d & e) }
         return z

@@ -18,8 +18,6 @@ public struct MessageType: RawRepresentable, Sendable, Hashable {
     public static let otMessages = MessageType(rawValue: 0x13)
     /// AND gates: the opened shares of `d` and `e`.
     public static let andOpen = MessageType(rawValue: 0x20)
-    /// Reserved for triple-generation messages.
-    public static let triple = MessageType(rawValue: 0x21)
     /// The server's share of an output opened to the client.
     public static let output = MessageType(rawValue: 0x22)
     /// An error report (UTF-8 text); the session ends after it.

@@ -72,29 +72,3 @@ final class Engine {
         return theirs
     }
 }
-
-extension BitVector {
-    /// The concatenation of vectors.
-    static func concatenate(_ parts: [BitVector]) -> BitVector {
-        var out = BitVector(count: parts.reduce(0) { $0 + $1.count })
-        var offset = 0
-        for p in parts {
-            if offset % 64 == 0 {
-                for (i, w) in p.words.enumerated() { out.words[offset / 64 + i] = w }
-            } else {
-                for i in 0..<p.count where p[i] { out[offset + i] = true }
-            }
-            offset += p.count
-        }
-        return out
-    }
-
-    /// Bits `start ..< start + length` (fast when `start` is word-aligned).
-    func range(_ start: Int, _ length: Int) -> BitVector {
-        if start % 64 == 0 {
-            let w = Array(words[(start / 64) ..< min(words.count, (start + length + 63) / 64)])
-            return BitVector(count: length, words: w)
-        }
-        return slice(start ..< start + length)
-    }
-}

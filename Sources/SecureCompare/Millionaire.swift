@@ -81,10 +81,10 @@ extension Engine {
             var k = 0
             for p in 0..<pairs {
                 let hi = 2 * p + 1
-                nextGt.append(gt[hi] ^ products.range(k * n, n))
+                nextGt.append(gt[hi] ^ products.slice(k * n ..< k * n + n))
                 k += 1
                 if p > 0 {
-                    nextEq.append(products.range(k * n, n))
+                    nextEq.append(products.slice(k * n ..< k * n + n))
                     k += 1
                 } else {
                     nextEq.append(BitVector(count: n))  // never used
@@ -127,7 +127,7 @@ extension Engine {
         var level = party == .server ? ~bits : bits
         while level.count > 1 {
             let half = level.count / 2
-            let product = try and(level.range(0, half), level.slice(half ..< 2 * half))
+            let product = try and(level.slice(0 ..< half), level.slice(half ..< 2 * half))
             level = level.count % 2 == 1 ? BitVector.concatenate([product, level.slice(2 * half ..< level.count)]) : product
         }
         return party == .server ? !level[0] : level[0]

@@ -140,3 +140,20 @@ struct BaseOTPrivacyTests {
         #expect(a.map { abs($0) }.max()! > 16)
     }
 }
+
+@Suite("Bit vectors")
+struct BitVectorTests {
+    @Test("word-level slice and concatenation equal bit-by-bit reference at every alignment")
+    func sliceConcatenate() {
+        var g = testRNG(700)
+        let v = BitVector.random(count: 300, rng: &g)
+        for start in [0, 1, 63, 64, 65, 127, 200] {
+            for length in [0, 1, 63, 64, 65, 100] where start + length <= 300 {
+                let s = v.slice(start ..< start + length)
+                #expect(s.bools == Array(v.bools[start ..< start + length]), "start \(start) length \(length)")
+            }
+        }
+        let parts = [v.slice(0 ..< 5), v.slice(5 ..< 70), v.slice(70 ..< 70), v.slice(70 ..< 300)]
+        #expect(BitVector.concatenate(parts) == v)
+    }
+}
