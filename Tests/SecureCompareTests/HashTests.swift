@@ -25,38 +25,27 @@ struct HashTests {
         #expect(hex(BLAKE2s.hash((0..<64).map { UInt8($0) })) == "56f34e8b96557e90c1f24b52d0c89d51086acf1b00f634cf1dde9233b8eaaa3e")
     }
 
-    @Test("eight-lane BLAKE2s equals the scalar hash")
-    func eightLanes() {
-        for length in [0, 24, 40, 64] {
+    @Test("four- and eight-lane BLAKE2s equal the scalar hash", arguments: [4, 8])
+    func lanes(width: Int) {
+        for length in [0, 1, 20, 24, 40, 63, 64] {
             var messages: [[UInt8]] = []
-            var words = [UInt32](repeating: 0, count: 128)
-            for l in 0..<8 {
-                let m = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 5 + l * 17 + 3) }
-                messages.append(m)
-                for i in 0..<length { words[16 * l + i / 4] |= UInt32(m[i]) << (8 * UInt32(i % 4)) }
-            }
-            var out = [UInt32](repeating: 0, count: 32)
-            words.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { BLAKE2s.hashBlocks8(w.baseAddress!, length: length, into: $0.baseAddress!) } }
-            for l in 0..<8 {
-                let bytes = (0..<16).map { UInt8(truncatingIfNeeded: out[4 * l + $0 / 4] >> (8 * UInt32($0 % 4))) }
-                #expect(bytes == BLAKE2s.hash(messages[l], digestLength: 16), "length \(length) lane \(l)")
-            }
-        }
-    }
-
-    @Test("four-lane BLAKE2s equals the scalar hash")
-    func fourLanes() {
-        for length in [0, 1, 20, 24, 63, 64] {
-            var messages: [[UInt8]] = []
-            var words = [UInt32](repeating: 0, count: 64)
-            for l in 0..<4 {
+            var words = [UInt32](repeating: 0, count: 16 * width)
+            for l in 0..<width {
                 let m = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 7 + l * 31 + 1) }
                 messages.append(m)
                 for i in 0..<length { words[16 * l + i / 4] |= UInt32(m[i]) << (8 * UInt32(i % 4)) }
             }
-            var out = [UInt32](repeating: 0, count: 16)
-            words.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { BLAKE2s.hashBlocks4(w.baseAddress!, length: length, into: $0.baseAddress!) } }
-            for l in 0..<4 {
+            var out = [UInt32](repeating: 0, count: 4 * width)
+            words.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    if width == 8 {
+                        BLAKE2s.hashBlocks8(w.baseAddress!, length: length, into: o.baseAddress!)
+                    } else {
+                        BLAKE2s.hashBlocks4(w.baseAddress!, length: length, into: o.baseAddress!)
+                    }
+                }
+            }
+            for l in 0..<width {
                 let bytes = (0..<16).map { UInt8(truncatingIfNeeded: out[4 * l + $0 / 4] >> (8 * UInt32($0 % 4))) }
                 #expect(bytes == BLAKE2s.hash(messages[l], digestLength: 16), "length \(length) lane \(l)")
             }
