@@ -7,6 +7,12 @@ struct EvaluationTests {
     let ctx = Fixtures.coefficient
     var t: Int64 { Int64(ctx.plaintextModulus) }
 
+    /// A secret key for the coefficient context with its encryptor, decryptor, encoder, evaluator.
+    func coefficientKit(_ rng: inout ChaChaDRBG) -> (SecretKey, Encryptor, Decryptor, CoefficientEncoder, Evaluator) {
+        let sk = SecretKey(context: ctx, rng: &rng)
+        return (sk, Encryptor(secretKey: sk), Decryptor(secretKey: sk), CoefficientEncoder(context: ctx), Evaluator(context: ctx))
+    }
+
     func randomValues(_ rng: inout ChaChaDRBG, bound: Int64) -> [Int64] {
         (0..<ctx.degree).map { _ in Int64(rng.next() % UInt64(2 * bound + 1)) - bound }
     }
@@ -14,9 +20,7 @@ struct EvaluationTests {
     @Test("add, subtract, negate and plaintext add/subtract equal arithmetic mod t")
     func linear() throws {
         var rng = testRNG(10)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx), ev = Evaluator(context: ctx)
+        let (_, enc, dec, encoder, ev) = coefficientKit(&rng)
         let a = randomValues(&rng, bound: t / 2 - 1), b = randomValues(&rng, bound: t / 2 - 1)
         let ca = try enc.encrypt(try encoder.encode(a), rng: &rng)
         let cb = try enc.encrypt(try encoder.encode(b), rng: &rng)
@@ -32,9 +36,7 @@ struct EvaluationTests {
     @Test("plaintext multiply, multiply-accumulate and monomial multiply equal negacyclic products mod t")
     func products() throws {
         var rng = testRNG(11)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx), ev = Evaluator(context: ctx)
+        let (_, enc, dec, encoder, ev) = coefficientKit(&rng)
         // Sparse operands keep the schoolbook reference fast; values cover the full range.
         func sparse(_ count: Int, bound: Int64) -> [Int64] {
             var v = [Int64](repeating: 0, count: ctx.degree)
@@ -95,10 +97,8 @@ struct EvaluationTests {
     @Test("ciphertext products with the coefficient encoder (t = 2^17) equal negacyclic products mod t")
     func coefficientProduct() throws {
         var rng = testRNG(15)
-        let sk = SecretKey(context: ctx, rng: &rng)
+        let (sk, enc, dec, encoder, ev) = coefficientKit(&rng)
         let rk = RelinearizationKey(secretKey: sk, rng: &rng)
-        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx), ev = Evaluator(context: ctx)
         var a = [Int64](repeating: 0, count: ctx.degree), b = a
         for _ in 0..<60 {
             a[Int(rng.next() % 4096)] = Int64(rng.next() % 201) - 100
@@ -144,9 +144,7 @@ struct EvaluationTests {
     @Test("modulus switching keeps decryption correct: dropping a prime and switching to 2^k")
     func modulusSwitching() throws {
         var rng = testRNG(14)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx), ev = Evaluator(context: ctx)
+        let (_, enc, dec, encoder, ev) = coefficientKit(&rng)
         let m = randomValues(&rng, bound: t / 2 - 1)
         let ct = try enc.encrypt(try encoder.encode(m), rng: &rng)
         let dropped = try ev.dropLastModulus(ct)
