@@ -88,6 +88,43 @@ struct RNSPolyTests {
         #expect(acc.result() == expected)
     }
 
+    @Test("dot products equal sums of reduced products for every kernel, across reductions",
+          arguments: [(30, 40), (50, 1100), (52, 1100), (53, 40), (58, 40), (59, 40), (62, 40)])
+    func dotProducts(bits: Int, terms: Int) throws {
+        // 52 and 58 bits are the largest primes of the two split widths, 59 and 62 take full
+        // products; the term counts exceed each kernel's budget between reductions.
+        let ctx = try context(16, bits: bits, limbs: 2)
+        var rng = testRNG(25)
+        let largest = try RNSPoly(context: ctx, residues: ctx.moduli.flatMap { [UInt64](repeating: $0.value - 1, count: 16) },
+                                  form: .evaluation)
+        for (rows, extreme) in [(1, false), (2, false), (3, false), (2, true)] {
+            let right = (0..<terms).map { _ in extreme ? largest : Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+            let left = (0..<rows).map { _ in
+                (0..<terms).map { _ in extreme ? largest : Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+            }
+            let got = RNSPoly.dotProducts(left, right)
+            for r in 0..<rows {
+                var expected = RNSPoly(zeroIn: ctx, form: .evaluation)
+                for k in 0..<terms { expected.add(left[r][k] * right[k]) }
+                #expect(got[r] == expected, "bits \(bits) rows \(rows) extreme \(extreme)")
+            }
+        }
+    }
+
+    @Test("dot products across several coefficient tiles")
+    func dotProductTiles() throws {
+        let ctx = try context(1024, bits: 50, limbs: 2)
+        var rng = testRNG(26)
+        let right = (0..<5).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+        let left = (0..<2).map { _ in (0..<5).map { _ in Sampler.uniform(ctx, form: .evaluation, rng: &rng) } }
+        let got = RNSPoly.dotProducts(left, right)
+        for r in 0..<2 {
+            var expected = RNSPoly(zeroIn: ctx, form: .evaluation)
+            for k in 0..<5 { expected.add(left[r][k] * right[k]) }
+            #expect(got[r] == expected)
+        }
+    }
+
     @Test("constructors validate lengths and ranges")
     func validation() throws {
         let ctx = try context(16)

@@ -1,0 +1,150 @@
+/// Column kernels of `RNSPoly.dotProducts` that split each residue into two halves of `w` bits,
+/// `x = xl + xh * 2^w`, and accumulate, Karatsuba style, `L = xl*yl`, `S = (xl+xh)*(yl+yh)` and
+/// `H = xh*yh` in three 64-bit sums; the product is `L + (S - L - H) * 2^w + H * 2^(2w)`.
+///
+/// Every partial product is a 32x32->64 multiplication, which the baseline x86-64 and arm64
+/// vector units compute two lanes at a time (`pmuludq`, `umull`), where the full 64x64->128
+/// product needs the scalar multiplier. Valid for residues below `2^(2w)`; each term adds less
+/// than `2^(2w+2)` to `S`, so `2^(62 - 2w) - 1` terms fit after a reduction.
+///
+/// Accumulator layout: for each pair of coefficients and each row, three 2-lane vectors
+/// (`L`, `S`, `H`), i.e. six words.
+enum SplitProducts {
+    /// The split width for residues of `bits` bits, or nil when too few terms would fit
+    /// between reductions (primes above 58 bits use full-width products).
+    static func width(forBits bits: Int) -> Int? {
+        bits <= 52 ? 26 : bits <= 58 ? 29 : nil
+    }
+
+    typealias Vector = SIMD2<UInt64>
+
+    /// `sums(r) += x_r[k][j] * y[k][j]` over `terms` terms for the `tile` coefficients `j` from
+    /// `base`, for row 0 and, when `twoRows`, row 1 (both rows share each load of `y`).
+    @inline(__always)
+    static func columns(
+        _ a: UnsafeMutablePointer<UInt64>, _ x0: UnsafePointer<UnsafePointer<UInt64>>,
+        _ x1: UnsafePointer<UnsafePointer<UInt64>>, _ y: UnsafePointer<UnsafePointer<UInt64>>,
+        _ terms: Int, _ base: Int, _ tile: Int, width w: UInt64, twoRows: Bool
+    ) {
+        let mask = Vector(repeating: (1 << w) - 1)
+        let low32 = Vector(repeating: 0xFFFF_FFFF)
+        let shift = Vector(repeating: w)
+        let acc = UnsafeMutableRawPointer(a)
+        let stride = twoRows ? 96 : 48
+        for v in 0..<(tile >> 1) {
+            let j = base + 2 * v
+            let slot = acc + stride * v
+            var l0 = slot.loadUnaligned(as: Vector.self), m0 = slot.loadUnaligned(fromByteOffset: 16, as: Vector.self)
+            var h0 = slot.loadUnaligned(fromByteOffset: 32, as: Vector.self)
+            var l1 = Vector(), m1 = Vector(), h1 = Vector()
+            if twoRows {
+                l1 = slot.loadUnaligned(fromByteOffset: 48, as: Vector.self)
+                m1 = slot.loadUnaligned(fromByteOffset: 64, as: Vector.self)
+                h1 = slot.loadUnaligned(fromByteOffset: 80, as: Vector.self)
+            }
+            for k in 0..<terms {
+                // Halves below 2^w <= 2^32 and their sums below 2^32: every product is 32x32.
+                let yv = UnsafeRawPointer(y[k] + j).loadUnaligned(as: Vector.self)
+                let yl = yv & mask, yh = (yv &>> shift) & low32, ys = (yl &+ yh) & low32
+                let p = UnsafeRawPointer(x0[k] + j).loadUnaligned(as: Vector.self)
+                let pl = p & mask, ph = (p &>> shift) & low32
+                l0 &+= pl &* yl
+                m0 &+= ((pl &+ ph) & low32) &* ys
+                h0 &+= ph &* yh
+                if twoRows {
+                    let q = UnsafeRawPointer(x1[k] + j).loadUnaligned(as: Vector.self)
+                    let ql = q & mask, qh = (q &>> shift) & low32
+                    l1 &+= ql &* yl
+                    m1 &+= ((ql &+ qh) & low32) &* ys
+                    h1 &+= qh &* yh
+                }
+            }
+            slot.storeBytes(of: l0, as: Vector.self); slot.storeBytes(of: m0, toByteOffset: 16, as: Vector.self)
+            slot.storeBytes(of: h0, toByteOffset: 32, as: Vector.self)
+            if twoRows {
+                slot.storeBytes(of: l1, toByteOffset: 48, as: Vector.self); slot.storeBytes(of: m1, toByteOffset: 64, as: Vector.self)
+                slot.storeBytes(of: h1, toByteOffset: 80, as: Vector.self)
+            }
+        }
+    }
+
+    // The widths as constants, so the shifts compile to immediate vector shifts.
+    @inline(never)
+    static func twoRows26(_ a: UnsafeMutablePointer<UInt64>, _ x0: UnsafePointer<UnsafePointer<UInt64>>, _ x1: UnsafePointer<UnsafePointer<UInt64>>,
+                          _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int) {
+        columns(a, x0, x1, y, terms, base, tile, width: 26, twoRows: true)
+    }
+
+    @inline(never)
+    static func twoRows29(_ a: UnsafeMutablePointer<UInt64>, _ x0: UnsafePointer<UnsafePointer<UInt64>>, _ x1: UnsafePointer<UnsafePointer<UInt64>>,
+                          _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int) {
+        columns(a, x0, x1, y, terms, base, tile, width: 29, twoRows: true)
+    }
+
+    @inline(never)
+    static func oneRow26(_ a: UnsafeMutablePointer<UInt64>, _ x: UnsafePointer<UnsafePointer<UInt64>>,
+                         _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int) {
+        columns(a, x, x, y, terms, base, tile, width: 26, twoRows: false)
+    }
+
+    @inline(never)
+    static func oneRow29(_ a: UnsafeMutablePointer<UInt64>, _ x: UnsafePointer<UnsafePointer<UInt64>>,
+                         _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int) {
+        columns(a, x, x, y, terms, base, tile, width: 29, twoRows: false)
+    }
+}
+
+/// Column kernels of `RNSPoly.dotProducts` with one 64x64->128 product per term, for primes
+/// above 58 bits. Accumulator layout: per coefficient and row, one 128-bit sum (low, high word).
+enum WideProducts {
+    /// Two rows sharing `y`, two coefficients per pass with the four sums in registers.
+    @inline(never)
+    static func twoRows(
+        _ a: UnsafeMutablePointer<UInt64>, _ x0: UnsafePointer<UnsafePointer<UInt64>>,
+        _ x1: UnsafePointer<UnsafePointer<UInt64>>, _ y: UnsafePointer<UnsafePointer<UInt64>>,
+        _ terms: Int, _ base: Int, _ tile: Int
+    ) {
+        var c = 0
+        while c < tile {
+            let j = base + c
+            let slot = a + 4 * c  // (c, row 0), (c, row 1), (c+1, row 0), (c+1, row 1)
+            var s00 = UInt128(slot[1]) << 64 | UInt128(slot[0]), s10 = UInt128(slot[3]) << 64 | UInt128(slot[2])
+            var s01 = UInt128(slot[5]) << 64 | UInt128(slot[4]), s11 = UInt128(slot[7]) << 64 | UInt128(slot[6])
+            for k in 0..<terms {
+                let p = y[k], u = x0[k], v = x1[k]
+                let y0 = UInt128(p[j]), y1 = UInt128(p[j + 1])
+                s00 &+= UInt128(u[j]) &* y0
+                s01 &+= UInt128(u[j + 1]) &* y1
+                s10 &+= UInt128(v[j]) &* y0
+                s11 &+= UInt128(v[j + 1]) &* y1
+            }
+            (slot[0], slot[1]) = (UInt64(truncatingIfNeeded: s00), UInt64(truncatingIfNeeded: s00 >> 64))
+            (slot[2], slot[3]) = (UInt64(truncatingIfNeeded: s10), UInt64(truncatingIfNeeded: s10 >> 64))
+            (slot[4], slot[5]) = (UInt64(truncatingIfNeeded: s01), UInt64(truncatingIfNeeded: s01 >> 64))
+            (slot[6], slot[7]) = (UInt64(truncatingIfNeeded: s11), UInt64(truncatingIfNeeded: s11 >> 64))
+            c += 2
+        }
+    }
+
+    /// One row, two coefficients per pass.
+    @inline(never)
+    static func oneRow(
+        _ a: UnsafeMutablePointer<UInt64>, _ x: UnsafePointer<UnsafePointer<UInt64>>,
+        _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int
+    ) {
+        var c = 0
+        while c < tile {
+            let j = base + c
+            let slot = a + 2 * c
+            var s0 = UInt128(slot[1]) << 64 | UInt128(slot[0]), s1 = UInt128(slot[3]) << 64 | UInt128(slot[2])
+            for k in 0..<terms {
+                let p = y[k], u = x[k]
+                s0 &+= UInt128(u[j]) &* UInt128(p[j])
+                s1 &+= UInt128(u[j + 1]) &* UInt128(p[j + 1])
+            }
+            (slot[0], slot[1]) = (UInt64(truncatingIfNeeded: s0), UInt64(truncatingIfNeeded: s0 >> 64))
+            (slot[2], slot[3]) = (UInt64(truncatingIfNeeded: s1), UInt64(truncatingIfNeeded: s1 >> 64))
+            c += 2
+        }
+    }
+}
