@@ -85,7 +85,9 @@ public final class BFVContext: Sendable {
     }
 
     /// `Delta * m + e` in one pass per limb, for small signed errors `e` (`|e_j| < p_i`).
-    func scaled(_ m: [UInt64], plusErrors errors: [Int64]?, level: Int = 0) -> RNSPoly {
+    /// With `lazy`, residues are left in `[0, 4p)` (a valid input of `NTTTables.forwardLazy`):
+    /// such a polynomial must not leave the caller before it is reduced.
+    func scaled(_ m: [UInt64], plusErrors errors: [Int64]?, level: Int = 0, lazy: Bool = false) -> RNSPoly {
         let lv = levels[level]
         let n = degree
         var out = RNSPoly(zeroIn: lv.ring)
@@ -114,11 +116,15 @@ public final class BFVContext: Sendable {
             m.withUnsafeBufferPointer { mp in
                 small.withUnsafeBufferPointer { sp in
                     out.withLimb(i) { limb in
-                        for j in 0..<n {
-                            // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t): two
-                            // conditional subtractions bring it below p.
-                            let x = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value
-                            limb[j] = p.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
+                        // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t), below 4p as
+                        // t < p - 21: two conditional subtractions bring it below p.
+                        if lazy {
+                            for j in 0..<n { limb[j] = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value }
+                        } else {
+                            for j in 0..<n {
+                                let x = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value
+                                limb[j] = p.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
+                            }
                         }
                     }
                 }

@@ -29,8 +29,8 @@ public struct Encryptor: Sendable {
             // Delta*m and the error in one pass, sharing one NTT per limb.
             let seed = rng.nextSeed()
             let errors = Sampler.centeredBinomial(count: context.degree, rng: &rng)
-            let noisy = context.scaled(plaintext.coefficients, plusErrors: errors)
-            return encryptZeroSymmetric(s, seed: seed, noise: noisy)
+            let noisy = context.scaled(plaintext.coefficients, plusErrors: errors, lazy: true)
+            return encryptZeroSymmetric(s, seed: seed, lazyNoise: noisy)
         case .publicKey(let pk):
             return encryptZeroPublic(pk, flooding: nil, adding: context.scaled(plaintext.coefficients), rng: &rng)
         }
@@ -46,28 +46,35 @@ public struct Encryptor: Sendable {
         return encryptZeroPublic(pk, flooding: flooding, rng: &rng)
     }
 
-    /// `(-a*s + noise, a)` with `a` expanded from `seed`; `noise` in coefficient form.
-    func encryptZeroSymmetric(_ s: SecretKey, seed: Seed, noise: consuming RNSPoly) -> Ciphertext {
+    /// `(-a*s + noise, a)` with `a` expanded from `seed`; `noise` in coefficient form with
+    /// residues in `[0, 4p)` (from `BFVContext.scaled(_:plusErrors:lazy:)`).
+    func encryptZeroSymmetric(_ s: SecretKey, seed: Seed, lazyNoise noise: consuming RNSPoly) -> Ciphertext {
         let a = expandUniform(context.ring, seed: seed, stream: Streams.uniformA)
         var e = noise
-        e.forwardNTT()
-        // c0 = e - a*s in one pass, with Shoup products against the fixed key.
         let n = context.degree
         let moduli = context.ring.moduli
+        let tables = context.ring.ntt
         a.residues.withUnsafeBufferPointer { ap in
             s.evaluation.residues.withUnsafeBufferPointer { sp in
                 s.evaluationShoup.withUnsafeBufferPointer { sq in
                     for (i, m) in moduli.enumerated() {
                         e.withLimb(i) { c in
+                            tables[i].forwardLazy(c)
+                            // c0 = e - a*s: e in [0, 4p), the lazy product in [0, 2p), so
+                            // e + 2p - a*s is in (0, 6p); subtracting 4p, 2p, p when at least
+                            // as large brings it below p (one pass instead of three).
+                            let p = m.value
                             for j in 0..<n {
                                 let k = i * n + j
-                                c[j] = m.subtract(c[j], m.multiplyShoup(ap[k], sp[k], sq[k]))
+                                let x = c[j] &+ 2 &* p &- m.multiplyShoupLazy(ap[k], sp[k], sq[k])
+                                c[j] = m.subtractIfAbove(Modulus.subtract(Modulus.subtract(x, ifAtLeast: 4 &* p), ifAtLeast: 2 &* p))
                             }
                         }
                     }
                 }
             }
         }
+        e.assumeForm(.evaluation)
         return Ciphertext(context: context, polys: [e, a], seed: seed)
     }
 

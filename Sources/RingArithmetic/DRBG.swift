@@ -96,6 +96,23 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
         return lo | hi << 32
     }
 
+    /// Writes the next `count` 64-bit words to `words`: the same words as `count` calls of
+    /// `next()`, copied from the buffer a run at a time.
+    mutating func fill(words: UnsafeMutablePointer<UInt64>, count: Int) {
+        var done = 0
+        while done < count {
+            if position >= buffer.count - 1 { refill() }
+            let run = min(count - done, (buffer.count - position) / 2)
+            buffer.withUnsafeBufferPointer { b in
+                for k in 0..<run {
+                    words[done + k] = UInt64(b[position + 2 * k]) | UInt64(b[position + 2 * k + 1]) << 32
+                }
+            }
+            position += 2 * run
+            done += run
+        }
+    }
+
     /// Fills `bytes` with random bytes.
     public mutating func fill(_ bytes: inout [UInt8]) {
         var i = 0

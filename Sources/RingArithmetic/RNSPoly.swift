@@ -81,6 +81,10 @@ public struct RNSPoly: Sendable, Equatable {
 
     // MARK: Form changes
 
+    /// Relabels the residues as `form` without transforming them, for a caller in this package
+    /// that transformed every limb itself through `withLimb` (fused encryption passes).
+    package mutating func assumeForm(_ form: PolyForm) { self.form = form }
+
     /// Converts to evaluation form in place (no-op if already there). Cost: `L` forward NTTs.
     public mutating func forwardNTT() {
         guard form == .coefficient else { return }

@@ -16,32 +16,38 @@ public enum Sampler {
     public static func uniform(_ context: PolyContext, form: PolyForm, rng: inout ChaChaDRBG) -> RNSPoly {
         var poly = RNSPoly(zeroIn: context, form: form)
         let n = context.degree
+        var words = [UInt64](repeating: 0, count: (n * 64) / 64 + 2)
         for (i, m) in context.moduli.enumerated() {
-            // Draw exactly bitWidth(p) bits per candidate from a bit reservoir and reject values
-            // >= p: unbiased, and about 20% fewer DRBG bytes than whole words for 50-bit primes.
+            // Candidates are the consecutive bitWidth(p)-bit fields of this limb's fresh words,
+            // least significant bits first; values >= p are rejected (unbiased, and about 20%
+            // fewer DRBG bytes than whole words for 50-bit primes). Candidates are taken in
+            // batches of exactly as many as values are still missing, so no word is drawn
+            // that one-at-a-time rejection would not draw.
             let b = m.bitWidth
             let mask: UInt64 = (1 << UInt64(b)) - 1
-            var reservoir: UInt64 = 0
-            var available = 0  // bits left in `reservoir`, always below 64
+            let p = m.value
+            var fetched = 0, candidate = 0, accepted = 0
             poly.withLimb(i) { limb in
-                for j in 0..<n {
-                    var x: UInt64
-                    repeat {
-                        if available >= b {
-                            x = reservoir & mask
-                            reservoir = b == 64 ? 0 : reservoir >> UInt64(b)
-                            available -= b
-                        } else {
-                            // The low `available` bits come from the reservoir, the rest from a
-                            // fresh word whose unused high bits refill the reservoir.
-                            let w = rng.next()
-                            x = (reservoir | (w << UInt64(available))) & mask
-                            let used = b - available
-                            reservoir = w >> UInt64(used)
-                            available = 64 - used
+                while accepted < n {
+                    let batch = n - accepted
+                    let needed = ((candidate + batch) * b + 63) / 64
+                    if needed + 1 > words.count { words += [UInt64](repeating: 0, count: needed + 1 - words.count) }
+                    words.withUnsafeMutableBufferPointer { w in
+                        rng.fill(words: w.baseAddress! + fetched, count: needed - fetched)
+                        var position = candidate * b
+                        for _ in 0..<batch {
+                            // The field at `position`, spilling into the next word when it
+                            // crosses a boundary (the double shift avoids a shift by 64; a
+                            // field inside one word takes only masked-off bits from the next).
+                            let index = position >> 6, offset = UInt64(position & 63)
+                            let x = (w[index] >> offset | (w[index + 1] << 1) << (63 - offset)) & mask
+                            limb[accepted] = x
+                            accepted += x < p ? 1 : 0
+                            position += b
                         }
-                    } while x >= m.value
-                    limb[j] = x
+                    }
+                    fetched = needed
+                    candidate += batch
                 }
             }
         }
@@ -83,8 +89,11 @@ public enum Sampler {
     public static func centeredBinomial(count: Int, rng: inout ChaChaDRBG) -> [Int64] {
         var out = [Int64](repeating: 0, count: count + 2)
         let mask: UInt64 = (1 << 21) - 1
+        // popcount(a) - popcount(b) = popcount(a) + popcount(~b) - 21: one popcount of the
+        // 42-bit field with its upper half inverted.
+        let flip = mask << 21
         @inline(__always) func cbd(_ r: UInt64) -> Int64 {
-            Int64((r & mask).nonzeroBitCount) - Int64(((r >> 21) & mask).nonzeroBitCount)
+            Int64(((r & (flip | mask)) ^ flip).nonzeroBitCount) - 21
         }
         // Three samples of 42 bits from every two 64-bit words.
         var i = 0

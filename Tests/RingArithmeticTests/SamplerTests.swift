@@ -29,6 +29,37 @@ struct SamplerTests {
         #expect(abs(below - 10000) < 400)
     }
 
+    @Test("uniform expansion: consecutive bitWidth(p)-bit fields of each limb's fresh words, values >= p rejected")
+    func uniformExpansionFormat() throws {
+        // Pins the seeded expansion both parties must agree on, and that no extra word is drawn.
+        let moduli = [97] + (try Primes.nttFriendly(bits: 50, count: 1, degree: 16)) + (try Primes.nttFriendly(bits: 61, count: 1, degree: 16))
+        let ctx = try PolyContext(degree: 16, moduli: moduli)
+        for stream in 0..<20 as Range<UInt64> {
+            var rng = testRNG(40 + stream)
+            var reference = testRNG(40 + stream)
+            let poly = Sampler.uniform(ctx, form: .evaluation, rng: &rng)
+            var expected: [UInt64] = []
+            for p in moduli {
+                let b = 64 - p.leadingZeroBitCount
+                var bits: [UInt8] = []  // this limb's bit stream, least significant first
+                var values: [UInt64] = []
+                var used = 0
+                while values.count < 16 {
+                    while bits.count - used < b {
+                        let w = reference.next()
+                        bits += (0..<64).map { UInt8(truncatingIfNeeded: w >> UInt64($0)) & 1 }
+                    }
+                    let x = (0..<b).reduce(UInt64(0)) { $0 | UInt64(bits[used + $1]) << UInt64($1) }
+                    used += b
+                    if x < p { values.append(x) }
+                }
+                expected += values
+            }
+            #expect(poly.residues == expected)
+            #expect(rng.next() == reference.next(), "the sampler drew exactly the words it used")
+        }
+    }
+
     @Test("centered binomial errors have mean 0 and variance 10.5")
     func errors() {
         var rng = testRNG(33)
@@ -38,6 +69,14 @@ struct SamplerTests {
         #expect(abs(mean) < 0.03, "mean \(mean)")
         #expect(abs(variance - 10.5) < 0.2, "variance \(variance)")
         #expect(e.allSatisfy { abs($0) <= 21 })
+        // Each sample is popcount of 21 bits minus popcount of the next 21, three per two words.
+        var g = testRNG(33)
+        let mask: UInt64 = (1 << 21) - 1
+        func cbd(_ r: UInt64) -> Int64 { Int64((r & mask).nonzeroBitCount) - Int64((r >> 21 & mask).nonzeroBitCount) }
+        for i in stride(from: 0, to: 3000, by: 3) {
+            let w0 = g.next(), w1 = g.next()
+            #expect([cbd(w0), cbd(w0 >> 42 | w1 << 22), cbd(w1 >> 20)] == Array(e[i ..< i + 3]))
+        }
     }
 
     @Test("ternary coefficients are each one third")
