@@ -102,34 +102,36 @@ final class Rendezvous: Sendable {
     func client() { clientReady.signal(); serverReady.wait() }
 }
 
-/// `hash.ot`: ns per correlation-robust hash (four SIMD lanes of BLAKE2s), batch of 2^16.
+/// `hash.ot`: ns per correlation-robust hash (four SIMD lanes of BLAKE3), batch of 2^16.
 func hashBenchmarks(_ run: (String, () -> BenchResult) -> Void) {
     run("hash.ot") {
         var g = ChaChaDRBG.fresh()
         let blocks = (0..<65536).map { _ in Block.random(&g) }
         let ns = measure(opsPerCall: 65536) { blackHole(OTHash.hash(firstTweak: 0, blocks: blocks)) }
-        return BenchResult(name: "hash.ot", ns: ns, fields: [("hash", "\"BLAKE2s-128\"")])
+        return BenchResult(name: "hash.ot", ns: ns, fields: [("hash", "\"BLAKE3-128\"")])
     }
 }
 
-/// `hash.lanes4` / `hash.lanes8`: ns per hash of the SIMD compression alone, one core.
+/// `hash.lanes4` / `hash.lanes8` (BLAKE3, the OT hash) and `hash.blake2s.lanes4` / `...8`: ns
+/// per hash of the SIMD compression alone, one core.
 func hash8Benchmark(_ run: (String, () -> BenchResult) -> Void) {
-    for width in [8, 4] {
-        run("hash.lanes\(width)") {
+    typealias Lanes = (UnsafePointer<UInt32>, Int, UnsafeMutablePointer<UInt32>) -> Void
+    let variants: [(String, Int, Lanes)] = [
+        ("hash.lanes8", 8, { BLAKE3.hashBlocks8($0, length: $1, into: $2) }),
+        ("hash.lanes4", 4, { BLAKE3.hashBlocks4($0, length: $1, into: $2) }),
+        ("hash.blake2s.lanes8", 8, { BLAKE2s.hashBlocks8($0, length: $1, into: $2) }),
+        ("hash.blake2s.lanes4", 4, { BLAKE2s.hashBlocks4($0, length: $1, into: $2) }),
+    ]
+    for (name, width, lanes) in variants {
+        run(name) {
             var words = [UInt32](repeating: 1, count: 16 * width)
             var out = [UInt32](repeating: 0, count: 4 * width)
             let ns = words.withUnsafeMutableBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { o in
-                    measure(opsPerCall: Double(width)) {
-                        if width == 8 {
-                            BLAKE2s.hashBlocks8(UnsafePointer(w.baseAddress!), length: 24, into: o.baseAddress!)
-                        } else {
-                            BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: 24, into: o.baseAddress!)
-                        }
-                    }
+                    measure(opsPerCall: Double(width)) { lanes(UnsafePointer(w.baseAddress!), 24, o.baseAddress!) }
                 }
             }
-            return BenchResult(name: "hash.lanes\(width)", ns: ns)
+            return BenchResult(name: name, ns: ns)
         }
     }
 }

@@ -48,19 +48,12 @@ public enum BLAKE2s {
         v[12] ^= UInt32(truncatingIfNeeded: counter)
         v[13] ^= UInt32(truncatingIfNeeded: counter >> 32)
         if last { v[14] ^= 0xFFFF_FFFF }
-        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        func g(_ a: Int, _ b: Int, _ c: Int, _ d: Int, _ x: UInt32, _ y: UInt32) {
-            v[a] = v[a] &+ v[b] &+ x; v[d] = rotr(v[d] ^ v[a], 16)
-            v[c] = v[c] &+ v[d]; v[b] = rotr(v[b] ^ v[c], 12)
-            v[a] = v[a] &+ v[b] &+ y; v[d] = rotr(v[d] ^ v[a], 8)
-            v[c] = v[c] &+ v[d]; v[b] = rotr(v[b] ^ v[c], 7)
-        }
         for r in 0..<10 {
             let s = sigma[r]
-            g(0, 4, 8, 12, m[s[0]], m[s[1]]); g(1, 5, 9, 13, m[s[2]], m[s[3]])
-            g(2, 6, 10, 14, m[s[4]], m[s[5]]); g(3, 7, 11, 15, m[s[6]], m[s[7]])
-            g(0, 5, 10, 15, m[s[8]], m[s[9]]); g(1, 6, 11, 12, m[s[10]], m[s[11]])
-            g(2, 7, 8, 13, m[s[12]], m[s[13]]); g(3, 4, 9, 14, m[s[14]], m[s[15]])
+            blakeMix(&v, 0, 4, 8, 12, m[s[0]], m[s[1]]); blakeMix(&v, 1, 5, 9, 13, m[s[2]], m[s[3]])
+            blakeMix(&v, 2, 6, 10, 14, m[s[4]], m[s[5]]); blakeMix(&v, 3, 7, 11, 15, m[s[6]], m[s[7]])
+            blakeMix(&v, 0, 5, 10, 15, m[s[8]], m[s[9]]); blakeMix(&v, 1, 6, 11, 12, m[s[10]], m[s[11]])
+            blakeMix(&v, 2, 7, 8, 13, m[s[12]], m[s[13]]); blakeMix(&v, 3, 4, 9, 14, m[s[14]], m[s[15]])
         }
         for i in 0..<8 { h[i] ^= v[i] ^ v[i + 8] }
     }
@@ -81,66 +74,57 @@ public enum BLAKE2s {
         var v8 = V(repeating: 0x6A09E667), v9 = V(repeating: 0xBB67AE85), v10 = V(repeating: 0x3C6EF372), v11 = V(repeating: 0xA54FF53A)
         var v12 = V(repeating: 0x510E527F ^ UInt32(length)), v13 = V(repeating: 0x9B05688C)
         var v14 = V(repeating: 0x1F83D9AB ^ 0xFFFF_FFFF), v15 = V(repeating: 0x5BE0CD19)
-        // Rotations as shift pairs joined by addition (the halves are disjoint): keeps the
-        // vector form on SSE2, which has no vector rotate.
-        @inline(__always) func rotr(_ x: V, _ n: UInt32) -> V { (x &>> V(repeating: n)) &+ (x &<< V(repeating: 32 - n)) }
-        @inline(__always) func g(_ a: inout V, _ b: inout V, _ c: inout V, _ d: inout V, _ x: V, _ y: V) {
-            a = a &+ b &+ x; d = rotr(d ^ a, 16)
-            c = c &+ d; b = rotr(b ^ c, 12)
-            a = a &+ b &+ y; d = rotr(d ^ a, 8)
-            c = c &+ d; b = rotr(b ^ c, 7)
-        }
         // Ten rounds, message schedule unrolled (RFC 7693 sigma).
         // Round 0.
-        g(&v0, &v4, &v8, &v12, m0, m1); g(&v1, &v5, &v9, &v13, m2, m3)
-        g(&v2, &v6, &v10, &v14, m4, m5); g(&v3, &v7, &v11, &v15, m6, m7)
-        g(&v0, &v5, &v10, &v15, m8, m9); g(&v1, &v6, &v11, &v12, m10, m11)
-        g(&v2, &v7, &v8, &v13, m12, m13); g(&v3, &v4, &v9, &v14, m14, m15)
+        blakeMix(&v0, &v4, &v8, &v12, m0, m1); blakeMix(&v1, &v5, &v9, &v13, m2, m3)
+        blakeMix(&v2, &v6, &v10, &v14, m4, m5); blakeMix(&v3, &v7, &v11, &v15, m6, m7)
+        blakeMix(&v0, &v5, &v10, &v15, m8, m9); blakeMix(&v1, &v6, &v11, &v12, m10, m11)
+        blakeMix(&v2, &v7, &v8, &v13, m12, m13); blakeMix(&v3, &v4, &v9, &v14, m14, m15)
         // Round 1.
-        g(&v0, &v4, &v8, &v12, m14, m10); g(&v1, &v5, &v9, &v13, m4, m8)
-        g(&v2, &v6, &v10, &v14, m9, m15); g(&v3, &v7, &v11, &v15, m13, m6)
-        g(&v0, &v5, &v10, &v15, m1, m12); g(&v1, &v6, &v11, &v12, m0, m2)
-        g(&v2, &v7, &v8, &v13, m11, m7); g(&v3, &v4, &v9, &v14, m5, m3)
+        blakeMix(&v0, &v4, &v8, &v12, m14, m10); blakeMix(&v1, &v5, &v9, &v13, m4, m8)
+        blakeMix(&v2, &v6, &v10, &v14, m9, m15); blakeMix(&v3, &v7, &v11, &v15, m13, m6)
+        blakeMix(&v0, &v5, &v10, &v15, m1, m12); blakeMix(&v1, &v6, &v11, &v12, m0, m2)
+        blakeMix(&v2, &v7, &v8, &v13, m11, m7); blakeMix(&v3, &v4, &v9, &v14, m5, m3)
         // Round 2.
-        g(&v0, &v4, &v8, &v12, m11, m8); g(&v1, &v5, &v9, &v13, m12, m0)
-        g(&v2, &v6, &v10, &v14, m5, m2); g(&v3, &v7, &v11, &v15, m15, m13)
-        g(&v0, &v5, &v10, &v15, m10, m14); g(&v1, &v6, &v11, &v12, m3, m6)
-        g(&v2, &v7, &v8, &v13, m7, m1); g(&v3, &v4, &v9, &v14, m9, m4)
+        blakeMix(&v0, &v4, &v8, &v12, m11, m8); blakeMix(&v1, &v5, &v9, &v13, m12, m0)
+        blakeMix(&v2, &v6, &v10, &v14, m5, m2); blakeMix(&v3, &v7, &v11, &v15, m15, m13)
+        blakeMix(&v0, &v5, &v10, &v15, m10, m14); blakeMix(&v1, &v6, &v11, &v12, m3, m6)
+        blakeMix(&v2, &v7, &v8, &v13, m7, m1); blakeMix(&v3, &v4, &v9, &v14, m9, m4)
         // Round 3.
-        g(&v0, &v4, &v8, &v12, m7, m9); g(&v1, &v5, &v9, &v13, m3, m1)
-        g(&v2, &v6, &v10, &v14, m13, m12); g(&v3, &v7, &v11, &v15, m11, m14)
-        g(&v0, &v5, &v10, &v15, m2, m6); g(&v1, &v6, &v11, &v12, m5, m10)
-        g(&v2, &v7, &v8, &v13, m4, m0); g(&v3, &v4, &v9, &v14, m15, m8)
+        blakeMix(&v0, &v4, &v8, &v12, m7, m9); blakeMix(&v1, &v5, &v9, &v13, m3, m1)
+        blakeMix(&v2, &v6, &v10, &v14, m13, m12); blakeMix(&v3, &v7, &v11, &v15, m11, m14)
+        blakeMix(&v0, &v5, &v10, &v15, m2, m6); blakeMix(&v1, &v6, &v11, &v12, m5, m10)
+        blakeMix(&v2, &v7, &v8, &v13, m4, m0); blakeMix(&v3, &v4, &v9, &v14, m15, m8)
         // Round 4.
-        g(&v0, &v4, &v8, &v12, m9, m0); g(&v1, &v5, &v9, &v13, m5, m7)
-        g(&v2, &v6, &v10, &v14, m2, m4); g(&v3, &v7, &v11, &v15, m10, m15)
-        g(&v0, &v5, &v10, &v15, m14, m1); g(&v1, &v6, &v11, &v12, m11, m12)
-        g(&v2, &v7, &v8, &v13, m6, m8); g(&v3, &v4, &v9, &v14, m3, m13)
+        blakeMix(&v0, &v4, &v8, &v12, m9, m0); blakeMix(&v1, &v5, &v9, &v13, m5, m7)
+        blakeMix(&v2, &v6, &v10, &v14, m2, m4); blakeMix(&v3, &v7, &v11, &v15, m10, m15)
+        blakeMix(&v0, &v5, &v10, &v15, m14, m1); blakeMix(&v1, &v6, &v11, &v12, m11, m12)
+        blakeMix(&v2, &v7, &v8, &v13, m6, m8); blakeMix(&v3, &v4, &v9, &v14, m3, m13)
         // Round 5.
-        g(&v0, &v4, &v8, &v12, m2, m12); g(&v1, &v5, &v9, &v13, m6, m10)
-        g(&v2, &v6, &v10, &v14, m0, m11); g(&v3, &v7, &v11, &v15, m8, m3)
-        g(&v0, &v5, &v10, &v15, m4, m13); g(&v1, &v6, &v11, &v12, m7, m5)
-        g(&v2, &v7, &v8, &v13, m15, m14); g(&v3, &v4, &v9, &v14, m1, m9)
+        blakeMix(&v0, &v4, &v8, &v12, m2, m12); blakeMix(&v1, &v5, &v9, &v13, m6, m10)
+        blakeMix(&v2, &v6, &v10, &v14, m0, m11); blakeMix(&v3, &v7, &v11, &v15, m8, m3)
+        blakeMix(&v0, &v5, &v10, &v15, m4, m13); blakeMix(&v1, &v6, &v11, &v12, m7, m5)
+        blakeMix(&v2, &v7, &v8, &v13, m15, m14); blakeMix(&v3, &v4, &v9, &v14, m1, m9)
         // Round 6.
-        g(&v0, &v4, &v8, &v12, m12, m5); g(&v1, &v5, &v9, &v13, m1, m15)
-        g(&v2, &v6, &v10, &v14, m14, m13); g(&v3, &v7, &v11, &v15, m4, m10)
-        g(&v0, &v5, &v10, &v15, m0, m7); g(&v1, &v6, &v11, &v12, m6, m3)
-        g(&v2, &v7, &v8, &v13, m9, m2); g(&v3, &v4, &v9, &v14, m8, m11)
+        blakeMix(&v0, &v4, &v8, &v12, m12, m5); blakeMix(&v1, &v5, &v9, &v13, m1, m15)
+        blakeMix(&v2, &v6, &v10, &v14, m14, m13); blakeMix(&v3, &v7, &v11, &v15, m4, m10)
+        blakeMix(&v0, &v5, &v10, &v15, m0, m7); blakeMix(&v1, &v6, &v11, &v12, m6, m3)
+        blakeMix(&v2, &v7, &v8, &v13, m9, m2); blakeMix(&v3, &v4, &v9, &v14, m8, m11)
         // Round 7.
-        g(&v0, &v4, &v8, &v12, m13, m11); g(&v1, &v5, &v9, &v13, m7, m14)
-        g(&v2, &v6, &v10, &v14, m12, m1); g(&v3, &v7, &v11, &v15, m3, m9)
-        g(&v0, &v5, &v10, &v15, m5, m0); g(&v1, &v6, &v11, &v12, m15, m4)
-        g(&v2, &v7, &v8, &v13, m8, m6); g(&v3, &v4, &v9, &v14, m2, m10)
+        blakeMix(&v0, &v4, &v8, &v12, m13, m11); blakeMix(&v1, &v5, &v9, &v13, m7, m14)
+        blakeMix(&v2, &v6, &v10, &v14, m12, m1); blakeMix(&v3, &v7, &v11, &v15, m3, m9)
+        blakeMix(&v0, &v5, &v10, &v15, m5, m0); blakeMix(&v1, &v6, &v11, &v12, m15, m4)
+        blakeMix(&v2, &v7, &v8, &v13, m8, m6); blakeMix(&v3, &v4, &v9, &v14, m2, m10)
         // Round 8.
-        g(&v0, &v4, &v8, &v12, m6, m15); g(&v1, &v5, &v9, &v13, m14, m9)
-        g(&v2, &v6, &v10, &v14, m11, m3); g(&v3, &v7, &v11, &v15, m0, m8)
-        g(&v0, &v5, &v10, &v15, m12, m2); g(&v1, &v6, &v11, &v12, m13, m7)
-        g(&v2, &v7, &v8, &v13, m1, m4); g(&v3, &v4, &v9, &v14, m10, m5)
+        blakeMix(&v0, &v4, &v8, &v12, m6, m15); blakeMix(&v1, &v5, &v9, &v13, m14, m9)
+        blakeMix(&v2, &v6, &v10, &v14, m11, m3); blakeMix(&v3, &v7, &v11, &v15, m0, m8)
+        blakeMix(&v0, &v5, &v10, &v15, m12, m2); blakeMix(&v1, &v6, &v11, &v12, m13, m7)
+        blakeMix(&v2, &v7, &v8, &v13, m1, m4); blakeMix(&v3, &v4, &v9, &v14, m10, m5)
         // Round 9.
-        g(&v0, &v4, &v8, &v12, m10, m2); g(&v1, &v5, &v9, &v13, m8, m4)
-        g(&v2, &v6, &v10, &v14, m7, m6); g(&v3, &v7, &v11, &v15, m1, m5)
-        g(&v0, &v5, &v10, &v15, m15, m11); g(&v1, &v6, &v11, &v12, m9, m14)
-        g(&v2, &v7, &v8, &v13, m3, m12); g(&v3, &v4, &v9, &v14, m13, m0)
+        blakeMix(&v0, &v4, &v8, &v12, m10, m2); blakeMix(&v1, &v5, &v9, &v13, m8, m4)
+        blakeMix(&v2, &v6, &v10, &v14, m7, m6); blakeMix(&v3, &v7, &v11, &v15, m1, m5)
+        blakeMix(&v0, &v5, &v10, &v15, m15, m11); blakeMix(&v1, &v6, &v11, &v12, m9, m14)
+        blakeMix(&v2, &v7, &v8, &v13, m3, m12); blakeMix(&v3, &v4, &v9, &v14, m13, m0)
         let out = (h0 ^ v0 ^ v8, V(repeating: 0xBB67AE85) ^ v1 ^ v9, V(repeating: 0x3C6EF372) ^ v2 ^ v10,
                    V(repeating: 0xA54FF53A) ^ v3 ^ v11)
         for l in 0..<4 {
@@ -165,66 +149,57 @@ public enum BLAKE2s {
         var v8 = V(repeating: 0x6A09E667), v9 = V(repeating: 0xBB67AE85), v10 = V(repeating: 0x3C6EF372), v11 = V(repeating: 0xA54FF53A)
         var v12 = V(repeating: 0x510E527F ^ UInt32(length)), v13 = V(repeating: 0x9B05688C)
         var v14 = V(repeating: 0x1F83D9AB ^ 0xFFFF_FFFF), v15 = V(repeating: 0x5BE0CD19)
-        // Rotations as shift pairs joined by addition (the halves are disjoint): keeps the
-        // vector form on SSE2, which has no vector rotate.
-        @inline(__always) func rotr(_ x: V, _ n: UInt32) -> V { (x &>> V(repeating: n)) &+ (x &<< V(repeating: 32 - n)) }
-        @inline(__always) func g(_ a: inout V, _ b: inout V, _ c: inout V, _ d: inout V, _ x: V, _ y: V) {
-            a = a &+ b &+ x; d = rotr(d ^ a, 16)
-            c = c &+ d; b = rotr(b ^ c, 12)
-            a = a &+ b &+ y; d = rotr(d ^ a, 8)
-            c = c &+ d; b = rotr(b ^ c, 7)
-        }
         // Ten rounds, message schedule unrolled (RFC 7693 sigma).
         // Round 0.
-        g(&v0, &v4, &v8, &v12, m0, m1); g(&v1, &v5, &v9, &v13, m2, m3)
-        g(&v2, &v6, &v10, &v14, m4, m5); g(&v3, &v7, &v11, &v15, m6, m7)
-        g(&v0, &v5, &v10, &v15, m8, m9); g(&v1, &v6, &v11, &v12, m10, m11)
-        g(&v2, &v7, &v8, &v13, m12, m13); g(&v3, &v4, &v9, &v14, m14, m15)
+        blakeMix(&v0, &v4, &v8, &v12, m0, m1); blakeMix(&v1, &v5, &v9, &v13, m2, m3)
+        blakeMix(&v2, &v6, &v10, &v14, m4, m5); blakeMix(&v3, &v7, &v11, &v15, m6, m7)
+        blakeMix(&v0, &v5, &v10, &v15, m8, m9); blakeMix(&v1, &v6, &v11, &v12, m10, m11)
+        blakeMix(&v2, &v7, &v8, &v13, m12, m13); blakeMix(&v3, &v4, &v9, &v14, m14, m15)
         // Round 1.
-        g(&v0, &v4, &v8, &v12, m14, m10); g(&v1, &v5, &v9, &v13, m4, m8)
-        g(&v2, &v6, &v10, &v14, m9, m15); g(&v3, &v7, &v11, &v15, m13, m6)
-        g(&v0, &v5, &v10, &v15, m1, m12); g(&v1, &v6, &v11, &v12, m0, m2)
-        g(&v2, &v7, &v8, &v13, m11, m7); g(&v3, &v4, &v9, &v14, m5, m3)
+        blakeMix(&v0, &v4, &v8, &v12, m14, m10); blakeMix(&v1, &v5, &v9, &v13, m4, m8)
+        blakeMix(&v2, &v6, &v10, &v14, m9, m15); blakeMix(&v3, &v7, &v11, &v15, m13, m6)
+        blakeMix(&v0, &v5, &v10, &v15, m1, m12); blakeMix(&v1, &v6, &v11, &v12, m0, m2)
+        blakeMix(&v2, &v7, &v8, &v13, m11, m7); blakeMix(&v3, &v4, &v9, &v14, m5, m3)
         // Round 2.
-        g(&v0, &v4, &v8, &v12, m11, m8); g(&v1, &v5, &v9, &v13, m12, m0)
-        g(&v2, &v6, &v10, &v14, m5, m2); g(&v3, &v7, &v11, &v15, m15, m13)
-        g(&v0, &v5, &v10, &v15, m10, m14); g(&v1, &v6, &v11, &v12, m3, m6)
-        g(&v2, &v7, &v8, &v13, m7, m1); g(&v3, &v4, &v9, &v14, m9, m4)
+        blakeMix(&v0, &v4, &v8, &v12, m11, m8); blakeMix(&v1, &v5, &v9, &v13, m12, m0)
+        blakeMix(&v2, &v6, &v10, &v14, m5, m2); blakeMix(&v3, &v7, &v11, &v15, m15, m13)
+        blakeMix(&v0, &v5, &v10, &v15, m10, m14); blakeMix(&v1, &v6, &v11, &v12, m3, m6)
+        blakeMix(&v2, &v7, &v8, &v13, m7, m1); blakeMix(&v3, &v4, &v9, &v14, m9, m4)
         // Round 3.
-        g(&v0, &v4, &v8, &v12, m7, m9); g(&v1, &v5, &v9, &v13, m3, m1)
-        g(&v2, &v6, &v10, &v14, m13, m12); g(&v3, &v7, &v11, &v15, m11, m14)
-        g(&v0, &v5, &v10, &v15, m2, m6); g(&v1, &v6, &v11, &v12, m5, m10)
-        g(&v2, &v7, &v8, &v13, m4, m0); g(&v3, &v4, &v9, &v14, m15, m8)
+        blakeMix(&v0, &v4, &v8, &v12, m7, m9); blakeMix(&v1, &v5, &v9, &v13, m3, m1)
+        blakeMix(&v2, &v6, &v10, &v14, m13, m12); blakeMix(&v3, &v7, &v11, &v15, m11, m14)
+        blakeMix(&v0, &v5, &v10, &v15, m2, m6); blakeMix(&v1, &v6, &v11, &v12, m5, m10)
+        blakeMix(&v2, &v7, &v8, &v13, m4, m0); blakeMix(&v3, &v4, &v9, &v14, m15, m8)
         // Round 4.
-        g(&v0, &v4, &v8, &v12, m9, m0); g(&v1, &v5, &v9, &v13, m5, m7)
-        g(&v2, &v6, &v10, &v14, m2, m4); g(&v3, &v7, &v11, &v15, m10, m15)
-        g(&v0, &v5, &v10, &v15, m14, m1); g(&v1, &v6, &v11, &v12, m11, m12)
-        g(&v2, &v7, &v8, &v13, m6, m8); g(&v3, &v4, &v9, &v14, m3, m13)
+        blakeMix(&v0, &v4, &v8, &v12, m9, m0); blakeMix(&v1, &v5, &v9, &v13, m5, m7)
+        blakeMix(&v2, &v6, &v10, &v14, m2, m4); blakeMix(&v3, &v7, &v11, &v15, m10, m15)
+        blakeMix(&v0, &v5, &v10, &v15, m14, m1); blakeMix(&v1, &v6, &v11, &v12, m11, m12)
+        blakeMix(&v2, &v7, &v8, &v13, m6, m8); blakeMix(&v3, &v4, &v9, &v14, m3, m13)
         // Round 5.
-        g(&v0, &v4, &v8, &v12, m2, m12); g(&v1, &v5, &v9, &v13, m6, m10)
-        g(&v2, &v6, &v10, &v14, m0, m11); g(&v3, &v7, &v11, &v15, m8, m3)
-        g(&v0, &v5, &v10, &v15, m4, m13); g(&v1, &v6, &v11, &v12, m7, m5)
-        g(&v2, &v7, &v8, &v13, m15, m14); g(&v3, &v4, &v9, &v14, m1, m9)
+        blakeMix(&v0, &v4, &v8, &v12, m2, m12); blakeMix(&v1, &v5, &v9, &v13, m6, m10)
+        blakeMix(&v2, &v6, &v10, &v14, m0, m11); blakeMix(&v3, &v7, &v11, &v15, m8, m3)
+        blakeMix(&v0, &v5, &v10, &v15, m4, m13); blakeMix(&v1, &v6, &v11, &v12, m7, m5)
+        blakeMix(&v2, &v7, &v8, &v13, m15, m14); blakeMix(&v3, &v4, &v9, &v14, m1, m9)
         // Round 6.
-        g(&v0, &v4, &v8, &v12, m12, m5); g(&v1, &v5, &v9, &v13, m1, m15)
-        g(&v2, &v6, &v10, &v14, m14, m13); g(&v3, &v7, &v11, &v15, m4, m10)
-        g(&v0, &v5, &v10, &v15, m0, m7); g(&v1, &v6, &v11, &v12, m6, m3)
-        g(&v2, &v7, &v8, &v13, m9, m2); g(&v3, &v4, &v9, &v14, m8, m11)
+        blakeMix(&v0, &v4, &v8, &v12, m12, m5); blakeMix(&v1, &v5, &v9, &v13, m1, m15)
+        blakeMix(&v2, &v6, &v10, &v14, m14, m13); blakeMix(&v3, &v7, &v11, &v15, m4, m10)
+        blakeMix(&v0, &v5, &v10, &v15, m0, m7); blakeMix(&v1, &v6, &v11, &v12, m6, m3)
+        blakeMix(&v2, &v7, &v8, &v13, m9, m2); blakeMix(&v3, &v4, &v9, &v14, m8, m11)
         // Round 7.
-        g(&v0, &v4, &v8, &v12, m13, m11); g(&v1, &v5, &v9, &v13, m7, m14)
-        g(&v2, &v6, &v10, &v14, m12, m1); g(&v3, &v7, &v11, &v15, m3, m9)
-        g(&v0, &v5, &v10, &v15, m5, m0); g(&v1, &v6, &v11, &v12, m15, m4)
-        g(&v2, &v7, &v8, &v13, m8, m6); g(&v3, &v4, &v9, &v14, m2, m10)
+        blakeMix(&v0, &v4, &v8, &v12, m13, m11); blakeMix(&v1, &v5, &v9, &v13, m7, m14)
+        blakeMix(&v2, &v6, &v10, &v14, m12, m1); blakeMix(&v3, &v7, &v11, &v15, m3, m9)
+        blakeMix(&v0, &v5, &v10, &v15, m5, m0); blakeMix(&v1, &v6, &v11, &v12, m15, m4)
+        blakeMix(&v2, &v7, &v8, &v13, m8, m6); blakeMix(&v3, &v4, &v9, &v14, m2, m10)
         // Round 8.
-        g(&v0, &v4, &v8, &v12, m6, m15); g(&v1, &v5, &v9, &v13, m14, m9)
-        g(&v2, &v6, &v10, &v14, m11, m3); g(&v3, &v7, &v11, &v15, m0, m8)
-        g(&v0, &v5, &v10, &v15, m12, m2); g(&v1, &v6, &v11, &v12, m13, m7)
-        g(&v2, &v7, &v8, &v13, m1, m4); g(&v3, &v4, &v9, &v14, m10, m5)
+        blakeMix(&v0, &v4, &v8, &v12, m6, m15); blakeMix(&v1, &v5, &v9, &v13, m14, m9)
+        blakeMix(&v2, &v6, &v10, &v14, m11, m3); blakeMix(&v3, &v7, &v11, &v15, m0, m8)
+        blakeMix(&v0, &v5, &v10, &v15, m12, m2); blakeMix(&v1, &v6, &v11, &v12, m13, m7)
+        blakeMix(&v2, &v7, &v8, &v13, m1, m4); blakeMix(&v3, &v4, &v9, &v14, m10, m5)
         // Round 9.
-        g(&v0, &v4, &v8, &v12, m10, m2); g(&v1, &v5, &v9, &v13, m8, m4)
-        g(&v2, &v6, &v10, &v14, m7, m6); g(&v3, &v7, &v11, &v15, m1, m5)
-        g(&v0, &v5, &v10, &v15, m15, m11); g(&v1, &v6, &v11, &v12, m9, m14)
-        g(&v2, &v7, &v8, &v13, m3, m12); g(&v3, &v4, &v9, &v14, m13, m0)
+        blakeMix(&v0, &v4, &v8, &v12, m10, m2); blakeMix(&v1, &v5, &v9, &v13, m8, m4)
+        blakeMix(&v2, &v6, &v10, &v14, m7, m6); blakeMix(&v3, &v7, &v11, &v15, m1, m5)
+        blakeMix(&v0, &v5, &v10, &v15, m15, m11); blakeMix(&v1, &v6, &v11, &v12, m9, m14)
+        blakeMix(&v2, &v7, &v8, &v13, m3, m12); blakeMix(&v3, &v4, &v9, &v14, m13, m0)
         let out = (h0 ^ v0 ^ v8, V(repeating: 0xBB67AE85) ^ v1 ^ v9, V(repeating: 0x3C6EF372) ^ v2 ^ v10,
                    V(repeating: 0xA54FF53A) ^ v3 ^ v11)
         for l in 0..<8 {

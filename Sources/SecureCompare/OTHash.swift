@@ -1,12 +1,13 @@
 import Dispatch
 
 /// The correlation-robust hash of the OT layer:
-/// `H(tweak, x) = BLAKE2s-128(tweak (8 bytes LE) || x)` for a 128-bit `x` (24-byte input) or a
-/// 256-bit `x` (40 bytes), a single BLAKE2s block, computed four inputs at a time in SIMD lanes
+/// `H(tweak, x) = BLAKE3-128(tweak (8 bytes LE) || x)` (the first 16 bytes of the BLAKE3 digest)
+/// for a 128-bit `x` (24-byte input) or a 256-bit `x` (40 bytes), a single BLAKE3 block (seven
+/// rounds; BLAKE2s needs ten for the same block), computed four inputs at a time in SIMD lanes
 /// and large batches split over all cores. Every call site uses tweaks that never repeat within
 /// a session for the same kind of input (the OT index, combined with a choice index).
 public enum OTHash {
-    /// `H(tweaks[k], blocks[k])` for every `k`. Cost: one BLAKE2s compression per input.
+    /// `H(tweaks[k], blocks[k])` for every `k`. Cost: one BLAKE3 compression per input.
     public static func hash(tweaks: [UInt64], blocks: [Block]) -> [Block] {
         precondition(tweaks.count == blocks.count)
         return hash(count: blocks.count, length: 24) { i, w in
@@ -86,9 +87,9 @@ public enum OTHash {
                     // Short batches repeat their last input in the unused lanes.
                     for l in 0..<width { fill(k + min(l, count - 1), w.baseAddress! + 16 * l) }
                     if width == 8 {
-                        BLAKE2s.hashBlocks8(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
+                        BLAKE3.hashBlocks8(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
                     } else {
-                        BLAKE2s.hashBlocks4(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
+                        BLAKE3.hashBlocks4(UnsafePointer(w.baseAddress!), length: length, into: d.baseAddress!)
                     }
                     for l in 0..<count {
                         out[k + l] = Block(low: UInt64(d[4 * l]) | UInt64(d[4 * l + 1]) << 32,

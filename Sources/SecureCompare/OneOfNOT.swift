@@ -5,7 +5,7 @@
 /// `M_v ^ H(tweak(e, v), r_1^{v_1} ^ ... ^ r_m^{v_m})` truncated to the entry width; the client can
 /// compute only the pad of `v = c`, since every other `v` involves an `r_i^{1-c_i}` it never saw.
 /// (The pad hashes the XOR of the chosen strings with a per-(instance, v) tweak rather than
-/// their concatenation: one BLAKE2s block instead of two, equally unpredictable.)
+/// their concatenation: one BLAKE3 block instead of two, equally unpredictable.)
 /// Bytes: client to server `16 * m` per instance (IKNP); server to client `2^m * width` bits.
 extension Engine {
     static func tweak(_ instance: UInt64, _ v: Int) -> UInt64 { (1 << 63) | instance << 5 | UInt64(v) }

@@ -1,4 +1,4 @@
-/// SHA-256 (FIPS 180-4). The reference correlation-robust hash; `BLAKE2s` is the fast one the
+/// SHA-256 (FIPS 180-4). The reference correlation-robust hash; `BLAKE3` is the fast one the
 /// OT extension uses. Cost: one 64-round compression per 64-byte block.
 public enum SHA256 {
     static let k: [UInt32] = [
