@@ -60,14 +60,15 @@ public struct Encryptor: Sendable {
                     for (i, m) in moduli.enumerated() {
                         e.withLimb(i) { c in
                             tables[i].forwardLazy(c)
-                            // c0 = e - a*s: e in [0, 4p), the lazy product in [0, 2p), so
-                            // e + 2p - a*s is in (0, 6p); subtracting 4p, 2p, p when at least
-                            // as large brings it below p (one pass instead of three).
-                            let p = m.value
+                            // c0 = e - a*s in one pass: e in [0, 4p) is brought below 2p, the
+                            // lazy product is in [0, 2p), so e + 2p - a*s is in (0, 4p), below
+                            // 2^64 for every p < 2^62; subtracting 2p, then p, when at least as
+                            // large brings it below p.
+                            let twoP = 2 &* m.value
                             for j in 0..<n {
                                 let k = i * n + j
-                                let x = c[j] &+ 2 &* p &- m.multiplyShoupLazy(ap[k], sp[k], sq[k])
-                                c[j] = m.subtractIfAbove(Modulus.subtract(Modulus.subtract(x, ifAtLeast: 4 &* p), ifAtLeast: 2 &* p))
+                                let x = Modulus.subtract(c[j], ifAtLeast: twoP) &+ twoP &- m.multiplyShoupLazy(ap[k], sp[k], sq[k])
+                                c[j] = m.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
                             }
                         }
                     }

@@ -30,6 +30,27 @@ struct EncryptionTests {
         #expect("\(sk)" == "SecretKey(<redacted>)")
     }
 
+    @Test("encryption stays correct with a prime just below 2^62 (lazy passes near 2^64)")
+    func widestPrime() throws {
+        let top = try Primes.nttFriendly(bits: 62, count: 1, degree: 4096)
+        // Above 2^64 / 6, so a lazy value in [0, 6p) would wrap: the passes must stay below 4p.
+        #expect(top[0] > UInt64.max / 6)
+        let small = try Primes.nttFriendly(bits: 40, count: 1, degree: 4096)
+        let ctx = try BFVContext(Parameters(degree: 4096, coefficientModuli: top + small, plaintextModulus: 1 << 17))
+        var rng = testRNG(7)
+        let sk = SecretKey(context: ctx, rng: &rng)
+        let pk = PublicKey(secretKey: sk, rng: &rng)
+        let encoder = CoefficientEncoder(context: ctx)
+        let values = (0..<ctx.degree).map { _ in Int64(rng.next() % (1 << 17)) - (1 << 16) }
+        let pt = try encoder.encode(values)
+        for encryptor in [Encryptor(secretKey: sk), Encryptor(publicKey: pk)] {
+            for _ in 0..<4 {
+                let ct = try encryptor.encrypt(pt, rng: &rng)
+                #expect(encoder.decode(try Decryptor(secretKey: sk).decrypt(ct)) == values)
+            }
+        }
+    }
+
     @Test("batch encoder round-trips slots and encrypts correctly")
     func batching() throws {
         let ctx = Fixtures.batching
