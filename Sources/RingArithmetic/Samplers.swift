@@ -16,7 +16,7 @@ public enum Sampler {
     public static func uniform(_ context: PolyContext, form: PolyForm, rng: inout ChaChaDRBG) -> RNSPoly {
         var poly = RNSPoly(zeroIn: context, form: form)
         let n = context.degree
-        var words = [UInt64](repeating: 0, count: (n * 64) / 64 + 2)
+        var words = [UInt64](repeating: 0, count: n + 2)  // grows on demand
         for (i, m) in context.moduli.enumerated() {
             // Candidates are the consecutive bitWidth(p)-bit fields of this limb's fresh words,
             // least significant bits first; values >= p are rejected (unbiased, and about 20%
