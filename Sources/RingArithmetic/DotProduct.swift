@@ -54,6 +54,11 @@ extension RNSPoly {
     }
 }
 
+/// A column kernel: `(accumulators, row-0 terms, row-1 terms, right terms, term count, first
+/// coefficient, coefficient count)`.
+typealias ColumnKernel = (UnsafeMutablePointer<UInt64>, UnsafePointer<UnsafePointer<UInt64>>, UnsafePointer<UnsafePointer<UInt64>>,
+                          UnsafePointer<UnsafePointer<UInt64>>, Int, Int, Int) -> Void
+
 /// Column-wise dot products of one limb for one or two rows.
 struct ColumnSums {
     let modulus: Modulus
@@ -93,42 +98,46 @@ struct ColumnSums {
         let terms = right.count
         let tile = min(ColumnSums.tile, degree)
         let chunk = min(ColumnSums.chunk, budget)
-        let wordsPerCoefficient = split == nil ? 2 : 3
-        var acc = [UInt64](repeating: 0, count: wordsPerCoefficient * rows * tile)
-        let x0 = left[0], x1 = left[rows - 1]
-        for start in stride(from: 0, to: degree, by: tile) {
-            acc.withUnsafeMutableBufferPointer { a in
-                for i in a.indices { a[i] = 0 }
-                var used = 0
-                var k = 0
-                while k < terms {
-                    let count = min(chunk, terms - k)
-                    if used + count > budget {
-                        reduce(a.baseAddress!, tile: tile)
-                        used = 0
-                    }
-                    x0.withUnsafeBufferPointer { p0 in
-                        x1.withUnsafeBufferPointer { p1 in
-                            right.withUnsafeBufferPointer { q in
-                                let base = offset + start
-                                switch (split, rows) {
-                                case (26?, 2): SplitProducts.twoRows26(a.baseAddress!, p0.baseAddress! + k, p1.baseAddress! + k, q.baseAddress! + k, count, base, tile)
-                                case (26?, _): SplitProducts.oneRow26(a.baseAddress!, p0.baseAddress! + k, q.baseAddress! + k, count, base, tile)
-                                case (29?, 2): SplitProducts.twoRows29(a.baseAddress!, p0.baseAddress! + k, p1.baseAddress! + k, q.baseAddress! + k, count, base, tile)
-                                case (29?, _): SplitProducts.oneRow29(a.baseAddress!, p0.baseAddress! + k, q.baseAddress! + k, count, base, tile)
-                                case (_, 2): WideProducts.twoRows(a.baseAddress!, p0.baseAddress! + k, p1.baseAddress! + k, q.baseAddress! + k, count, base, tile)
-                                default: WideProducts.oneRow(a.baseAddress!, p0.baseAddress! + k, q.baseAddress! + k, count, base, tile)
+        let kernel = self.kernel
+        var acc = [UInt64](repeating: 0, count: (split == nil ? 2 : 3) * rows * tile)
+        acc.withUnsafeMutableBufferPointer { accBuffer in
+            left[0].withUnsafeBufferPointer { p0 in
+                left[rows - 1].withUnsafeBufferPointer { p1 in
+                    right.withUnsafeBufferPointer { q in
+                        let a = accBuffer.baseAddress!, x0 = p0.baseAddress!, x1 = p1.baseAddress!, y = q.baseAddress!
+                        for start in stride(from: 0, to: degree, by: tile) {
+                            a.update(repeating: 0, count: accBuffer.count)
+                            var used = 0
+                            var k = 0
+                            while k < terms {
+                                let count = min(chunk, terms - k)
+                                if used + count > budget {
+                                    reduce(a, tile: tile)
+                                    used = 0
                                 }
+                                kernel(a, x0 + k, x1 + k, y + k, count, offset + start, tile)
+                                used += count
+                                k += count
+                            }
+                            for r in 0..<rows {
+                                for j in 0..<tile { out[r][start + j] = modulus.reduce(sum(a, row: r, coefficient: j)) }
                             }
                         }
                     }
-                    used += count
-                    k += count
-                }
-                for r in 0..<rows {
-                    for j in 0..<tile { out[r][start + j] = modulus.reduce(sum(a.baseAddress!, row: r, coefficient: j)) }
                 }
             }
+        }
+    }
+
+    /// The column kernel for this modulus and row count (one-row kernels ignore `x1`).
+    var kernel: ColumnKernel {
+        switch (split, rows) {
+        case (26?, 2): SplitProducts.twoRows26
+        case (26?, _): { a, x0, _, y, terms, base, tile in SplitProducts.oneRow26(a, x0, y, terms, base, tile) }
+        case (29?, 2): SplitProducts.twoRows29
+        case (29?, _): { a, x0, _, y, terms, base, tile in SplitProducts.oneRow29(a, x0, y, terms, base, tile) }
+        case (_, 2): WideProducts.twoRows
+        default: { a, x0, _, y, terms, base, tile in WideProducts.oneRow(a, x0, y, terms, base, tile) }
         }
     }
 
