@@ -1,36 +1,66 @@
-/// BLAKE3 (the BLAKE3 specification, 2020) restricted to one chunk: unkeyed hashes of messages
-/// up to 1024 bytes with the default 32-byte output, checked against the official test vectors.
-/// Its compression is BLAKE2s's with seven rounds instead of ten, so the OT hash uses it: one
-/// block per input, computed four (or eight) inputs at a time in SIMD lanes.
+/// BLAKE3 (the BLAKE3 specification, 2020): unkeyed hashes with the default 32-byte output,
+/// checked against the official test vectors. `hash` is the general scalar form (1024-byte
+/// chunks merged in a binary tree). Its compression is BLAKE2s's with seven rounds instead of
+/// ten, so the OT hash uses it: one block per input, computed four (or eight) inputs at a time
+/// in SIMD lanes.
 public enum BLAKE3 {
     @usableFromInline static let chunkStart: UInt32 = 1
     @usableFromInline static let chunkEnd: UInt32 = 2
+    static let parent: UInt32 = 4
     @usableFromInline static let root: UInt32 = 8
     static let permutation = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8]
 
-    /// The 32-byte digest of `message`.
-    /// - Precondition: `message.count <= 1024` (a single chunk).
-    public static func hash(_ message: [UInt8]) -> [UInt8] {
-        precondition(message.count <= 1024, "BLAKE3 here hashes one chunk (at most 1024 bytes)")
-        var cv = BLAKE2s.iv
-        var offset = 0
-        repeat {
-            let take = min(64, message.count - offset)
-            var block = [UInt32](repeating: 0, count: 16)
-            for i in 0..<take { block[i / 4] |= UInt32(message[offset + i]) << (8 * UInt32(i % 4)) }
-            var flags: UInt32 = offset == 0 ? chunkStart : 0
-            if offset + take == message.count { flags |= chunkEnd | root }
-            cv = compress(cv, block, length: UInt32(take), flags: flags)
-            offset += take
-        } while offset < message.count
-        var out: [UInt8] = []
-        for i in 0..<32 { out.append(UInt8(truncatingIfNeeded: cv[i / 4] >> (8 * UInt32(i % 4)))) }
-        return out
+    /// The inputs of one compression; the last node's is held back until it is known whether
+    /// it is the root.
+    struct Node {
+        var cv: [UInt32], block: [UInt32], length: UInt32, counter: UInt64, flags: UInt32
+        func chainingValue(extraFlags: UInt32 = 0) -> [UInt32] {
+            compress(cv, block, length: length, counter: counter, flags: flags | extraFlags)
+        }
     }
 
-    /// The compression function, truncated to the 8-word chaining value (block counter 0).
-    static func compress(_ cv: [UInt32], _ block: [UInt32], length: UInt32, flags: UInt32) -> [UInt32] {
-        var v = cv + Array(BLAKE2s.iv[0..<4]) + [0, 0, length, flags]
+    /// The 32-byte digest of `message` (any length). Cost: one compression per 64 bytes plus
+    /// one per pair of 1024-byte chunks merged.
+    public static func hash(_ message: [UInt8]) -> [UInt8] {
+        let chunks = max(1, (message.count + 1023) / 1024)
+        var stack: [[UInt32]] = []  // chaining values of complete left subtrees
+        var last = Node(cv: [], block: [], length: 0, counter: 0, flags: 0)
+        for c in 0..<chunks {
+            let start = 1024 * c, end = min(message.count, start + 1024)
+            let blocks = max(1, (end - start + 63) / 64)
+            var cv = BLAKE2s.iv
+            for b in 0..<blocks {
+                let from = start + 64 * b, take = min(64, end - from)
+                var block = [UInt32](repeating: 0, count: 16)
+                for i in 0..<take { block[i / 4] |= UInt32(message[from + i]) << (8 * UInt32(i % 4)) }
+                let flags = (b == 0 ? chunkStart : 0) | (b == blocks - 1 ? chunkEnd : 0)
+                let node = Node(cv: cv, block: block, length: UInt32(take), counter: UInt64(c), flags: flags)
+                if b < blocks - 1 { cv = node.chainingValue() } else { last = node }
+            }
+            if c < chunks - 1 {
+                // Merge while the number of chunks so far is even: the stack then holds one
+                // chaining value per set bit of that number (complete subtrees, largest first).
+                var right = last.chainingValue()
+                var total = c + 1
+                while total & 1 == 0 {
+                    right = Node(cv: BLAKE2s.iv, block: stack.removeLast() + right, length: 64, counter: 0, flags: parent).chainingValue()
+                    total >>= 1
+                }
+                stack.append(right)
+            }
+        }
+        // The last chunk joins the remaining subtrees from the right; the final node is the root.
+        while let left = stack.popLast() {
+            last = Node(cv: BLAKE2s.iv, block: left + last.chainingValue(), length: 64, counter: 0, flags: parent)
+        }
+        let cv = last.chainingValue(extraFlags: root)
+        return (0..<32).map { UInt8(truncatingIfNeeded: cv[$0 / 4] >> (8 * UInt32($0 % 4))) }
+    }
+
+    /// The compression function, truncated to the 8-word chaining value.
+    static func compress(_ cv: [UInt32], _ block: [UInt32], length: UInt32, counter: UInt64, flags: UInt32) -> [UInt32] {
+        var v = cv + Array(BLAKE2s.iv[0..<4])
+        v += [UInt32(truncatingIfNeeded: counter), UInt32(truncatingIfNeeded: counter >> 32), length, flags]
         var m = block
         for _ in 0..<7 {
             blakeMix(&v, 0, 4, 8, 12, m[0], m[1]); blakeMix(&v, 1, 5, 9, 13, m[2], m[3])
