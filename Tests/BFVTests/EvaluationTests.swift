@@ -13,6 +13,16 @@ struct EvaluationTests {
         return (sk, Encryptor(secretKey: sk), Decryptor(secretKey: sk), CoefficientEncoder(context: ctx), Evaluator(context: ctx))
     }
 
+    /// A secret key for the batching context with its relinearization key, an encryptor (under
+    /// the public key when asked), decryptor, batch encoder and evaluator.
+    func batchingKit(_ rng: inout ChaChaDRBG, publicKey: Bool) throws -> (RelinearizationKey, Encryptor, Decryptor, BatchEncoder, Evaluator) {
+        let ctx = Fixtures.batching
+        let sk = SecretKey(context: ctx, rng: &rng)
+        let rk = RelinearizationKey(secretKey: sk, rng: &rng)
+        let enc = publicKey ? Encryptor(publicKey: PublicKey(secretKey: sk, rng: &rng)) : Encryptor(secretKey: sk)
+        return (rk, enc, Decryptor(secretKey: sk), try BatchEncoder(context: ctx), Evaluator(context: ctx))
+    }
+
     func randomValues(_ rng: inout ChaChaDRBG, bound: Int64) -> [Int64] {
         (0..<ctx.degree).map { _ in Int64(rng.next() % UInt64(2 * bound + 1)) - bound }
     }
@@ -74,10 +84,7 @@ struct EvaluationTests {
     func ciphertextMultiply() throws {
         let ctx = Fixtures.batching
         var rng = testRNG(12)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let rk = RelinearizationKey(secretKey: sk, rng: &rng)
-        let encoder = try BatchEncoder(context: ctx), ev = Evaluator(context: ctx)
-        let enc = Encryptor(publicKey: PublicKey(secretKey: sk, rng: &rng)), dec = Decryptor(secretKey: sk)
+        let (rk, enc, dec, encoder, ev) = try batchingKit(&rng, publicKey: true)
         let a = (0..<ctx.degree).map { _ in rng.next() % 65537 }
         let b = (0..<ctx.degree).map { _ in rng.next() % 65537 }
         let ca = try enc.encrypt(try encoder.encode(a), rng: &rng)
@@ -115,10 +122,7 @@ struct EvaluationTests {
     func noiseExhaustion() throws {
         let ctx = Fixtures.batching
         var rng = testRNG(13)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let rk = RelinearizationKey(secretKey: sk, rng: &rng)
-        let encoder = try BatchEncoder(context: ctx), ev = Evaluator(context: ctx)
-        let enc = Encryptor(secretKey: sk), dec = Decryptor(secretKey: sk)
+        let (rk, enc, dec, encoder, ev) = try batchingKit(&rng, publicKey: false)
         var values = (0..<ctx.degree).map { _ in rng.next() % 65537 }
         var ct = try enc.encrypt(try encoder.encode(values), rng: &rng)
         var sawZero = false
