@@ -79,7 +79,9 @@ public enum BLAKE3 {
     @inlinable
     public static func hashBlocks4(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
         typealias V = SIMD4<UInt32>
-        let (m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15) = blakeMessage(words, as: V.self)
+        @inline(__always) func lane(_ i: Int) -> V { V(words[i], words[16 + i], words[32 + i], words[48 + i]) }
+        let m0 = lane(0), m1 = lane(1), m2 = lane(2), m3 = lane(3), m4 = lane(4), m5 = lane(5), m6 = lane(6), m7 = lane(7)
+        let m8 = lane(8), m9 = lane(9), m10 = lane(10), m11 = lane(11), m12 = lane(12), m13 = lane(13), m14 = lane(14), m15 = lane(15)
         // A single block that starts, ends and roots its chunk, counter 0, key = IV.
         var v0 = V(repeating: 0x6A09E667), v1 = V(repeating: 0xBB67AE85), v2 = V(repeating: 0x3C6EF372), v3 = V(repeating: 0xA54FF53A)
         var v4 = V(repeating: 0x510E527F), v5 = V(repeating: 0x9B05688C), v6 = V(repeating: 0x1F83D9AB), v7 = V(repeating: 0x5BE0CD19)
@@ -134,7 +136,9 @@ public enum BLAKE3 {
     @inlinable
     public static func hashBlocks8(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
         typealias V = SIMD8<UInt32>
-        let (m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15) = blakeMessage(words, as: V.self)
+        @inline(__always) func lane(_ i: Int) -> V { V(words[i], words[16 + i], words[32 + i], words[48 + i], words[64 + i], words[80 + i], words[96 + i], words[112 + i]) }
+        let m0 = lane(0), m1 = lane(1), m2 = lane(2), m3 = lane(3), m4 = lane(4), m5 = lane(5), m6 = lane(6), m7 = lane(7)
+        let m8 = lane(8), m9 = lane(9), m10 = lane(10), m11 = lane(11), m12 = lane(12), m13 = lane(13), m14 = lane(14), m15 = lane(15)
         // A single block that starts, ends and roots its chunk, counter 0, key = IV.
         var v0 = V(repeating: 0x6A09E667), v1 = V(repeating: 0xBB67AE85), v2 = V(repeating: 0x3C6EF372), v3 = V(repeating: 0xA54FF53A)
         var v4 = V(repeating: 0x510E527F), v5 = V(repeating: 0x9B05688C), v6 = V(repeating: 0x1F83D9AB), v7 = V(repeating: 0x5BE0CD19)

@@ -34,17 +34,3 @@ func blakeMix(_ v: inout [UInt32], _ a: Int, _ b: Int, _ c: Int, _ d: Int, _ x: 
     v[a] = v[a] &+ v[b] &+ y; v[d] = rotr(v[d] ^ v[a], 8)
     v[c] = v[c] &+ v[d]; v[b] = rotr(v[b] ^ v[c], 7)
 }
-
-/// The sixteen message words of `V.scalarCount` single-block messages (16 little-endian words
-/// each, consecutive in `words`), word `i` of message `l` in lane `l` of the `i`-th vector.
-@usableFromInline @inline(__always)
-func blakeMessage<V: SIMD>(_ words: UnsafePointer<UInt32>, as _: V.Type)
-    -> (V, V, V, V, V, V, V, V, V, V, V, V, V, V, V, V) where V.Scalar == UInt32 {
-    @inline(__always) func lane(_ i: Int) -> V {
-        var v = V()
-        for l in 0..<V.scalarCount { v[l] = words[16 * l + i] }
-        return v
-    }
-    return (lane(0), lane(1), lane(2), lane(3), lane(4), lane(5), lane(6), lane(7),
-            lane(8), lane(9), lane(10), lane(11), lane(12), lane(13), lane(14), lane(15))
-}
