@@ -92,37 +92,53 @@ public final class BFVContext: Sendable {
         let n = degree
         var out = RNSPoly(zeroIn: lv.ring)
         let t = plaintextModulus
+        let qModT = lv.qModT
+        // Coefficients are below t (a `Plaintext` invariant); with t <= 2^32 every product below
+        // is a single 64-bit multiply.
+        let narrow = t <= 1 << 32
         // small_j = round((q mod t) * m_j / t) + e_j, once per coefficient (the same integer in
         // every limb); it lies in [-21, t + 21), far below every prime.
-        var small = [Int64](repeating: 0, count: n)
-        if t.nonzeroBitCount == 1 {
-            let shift = UInt64(t.trailingZeroBitCount)
-            for j in 0..<n {
-                let prod = UInt128(lv.qModT) * UInt128(m[j])
-                small[j] = Int64(truncatingIfNeeded: (prod + UInt128(t / 2)) >> shift)
+        let small = [Int64](unsafeUninitializedCapacity: n) { sp, initialized in
+            m.withUnsafeBufferPointer { mp in
+                if t.nonzeroBitCount == 1 && narrow {
+                    // (q mod t) * m_j + t/2 <= (t-1)^2 + t/2 < 2^64.
+                    let shift = UInt64(t.trailingZeroBitCount)
+                    for j in 0..<n { sp[j] = Int64(bitPattern: (qModT &* mp[j] &+ t / 2) >> shift) }
+                } else {
+                    for j in 0..<n {
+                        let prod = qModT.multipliedFullWidth(by: mp[j])
+                        let (low, carry) = prod.low.addingReportingOverflow(t / 2)
+                        sp[j] = Int64(t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient)
+                    }
+                }
+                if let errors {
+                    errors.withUnsafeBufferPointer { ep in for j in 0..<n { sp[j] &+= ep[j] } }
+                }
             }
-        } else {
-            for j in 0..<n {
-                let prod = lv.qModT.multipliedFullWidth(by: m[j])
-                let (low, carry) = prod.low.addingReportingOverflow(t / 2)
-                small[j] = Int64(t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient)
-            }
+            initialized = n
         }
-        if let errors { for j in 0..<n { small[j] += errors[j] } }
         for (i, p) in lv.ring.moduli.enumerated() {
             let w = lv.qDivT[i]
+            let pv = p.value
+            let twoP = pv << 1
+            // Quotient estimate of floor(m_j * w / p): with m_j < 2^32 and ws = floor(w * 2^32 / p),
+            // (m_j * ws) >> 32 is that floor or one less, so m_j * w - q * p is in [0, 2p) (a
+            // Shoup product with 64-bit multiplies only); otherwise the 128-bit Shoup product.
+            let ws32 = narrow ? UInt64(truncatingIfNeeded: (UInt128(w) << 32) / UInt128(pv)) : 0
             let ws = p.shoupPrecompute(w)
-            let twoP = p.value << 1
             m.withUnsafeBufferPointer { mp in
                 small.withUnsafeBufferPointer { sp in
                     out.withLimb(i) { limb in
+                        @inline(__always) func product(_ x: UInt64) -> UInt64 {
+                            narrow ? x &* w &- ((x &* ws32) >> 32) &* pv : p.multiplyShoupLazy(x, w, ws)
+                        }
                         // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t), below 4p as
                         // t < p - 21: two conditional subtractions bring it below p.
                         if lazy {
-                            for j in 0..<n { limb[j] = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value }
+                            for j in 0..<n { limb[j] = product(mp[j]) &+ UInt64(bitPattern: sp[j]) &+ pv }
                         } else {
                             for j in 0..<n {
-                                let x = p.multiplyShoupLazy(mp[j], w, ws) &+ UInt64(bitPattern: sp[j]) &+ p.value
+                                let x = product(mp[j]) &+ UInt64(bitPattern: sp[j]) &+ pv
                                 limb[j] = p.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
                             }
                         }

@@ -65,9 +65,9 @@ public struct Encryptor: Sendable {
                             // 2^64 for every p < 2^62; subtracting 2p, then p, when at least as
                             // large brings it below p.
                             let twoP = 2 &* m.value
+                            let a = ap.baseAddress! + i * n, s = sp.baseAddress! + i * n, sh = sq.baseAddress! + i * n
                             for j in 0..<n {
-                                let k = i * n + j
-                                let x = Modulus.subtract(c[j], ifAtLeast: twoP) &+ twoP &- m.multiplyShoupLazy(ap[k], sp[k], sq[k])
+                                let x = Modulus.subtract(c[j], ifAtLeast: twoP) &+ twoP &- m.multiplyShoupLazy(a[j], s[j], sh[j])
                                 c[j] = m.subtractIfAbove(Modulus.subtract(x, ifAtLeast: twoP))
                             }
                         }

@@ -59,21 +59,29 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
 
     @usableFromInline
     mutating func refill() {
+        var block = buffer
+        buffer = []
+        block.withUnsafeMutableBufferPointer { generate(into: $0.baseAddress!) }
+        buffer = block
+        position = 0
+    }
+
+    /// Writes the next `blocks` key-stream blocks (`16 * blocks` words) to `out` and advances
+    /// the counter.
+    @usableFromInline
+    mutating func generate(into out: UnsafeMutablePointer<UInt32>) {
         precondition(!exhausted, "ChaChaDRBG stream exhausted (2^32 blocks)")
         let n = nonce
         let start = counter
         key.withUnsafeBufferPointer { k in
-            buffer.withUnsafeMutableBufferPointer { out in
-                if ChaChaDRBG.blocks == 8 {
-                    ChaCha20.eightBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
-                } else {
-                    ChaCha20.fourBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out.baseAddress!)
-                }
+            if ChaChaDRBG.blocks == 8 {
+                ChaCha20.eightBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out)
+            } else {
+                ChaCha20.fourBlocks(key: k.baseAddress!, counter: start, nonce: n, into: out)
             }
         }
         counter &+= UInt32(ChaChaDRBG.blocks)
         if counter == 0 { exhausted = true }
-        position = 0
     }
 
     /// The next 32 random bits. Mixing `next32()` with `next()` may skip a word at a buffer
@@ -101,6 +109,16 @@ public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
     mutating func fill(words: UnsafeMutablePointer<UInt64>, count: Int) {
         var done = 0
         while done < count {
+            #if _endian(little)
+            // Whole refills go straight to `words`: on a little-endian host a 64-bit word is
+            // its two 32-bit halves in memory order, which is exactly what `next()` composes.
+            let refillWords = 8 * ChaChaDRBG.blocks
+            if position >= buffer.count - 1 && count - done >= refillWords {
+                (words + done).withMemoryRebound(to: UInt32.self, capacity: 2 * refillWords) { generate(into: $0) }
+                done += refillWords
+                continue
+            }
+            #endif
             if position >= buffer.count - 1 { refill() }
             let run = min(count - done, (buffer.count - position) / 2)
             buffer.withUnsafeBufferPointer { b in

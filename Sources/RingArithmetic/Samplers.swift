@@ -35,6 +35,21 @@ public enum Sampler {
                     words.withUnsafeMutableBufferPointer { w in
                         rng.fill(words: w.baseAddress! + fetched, count: needed - fetched)
                         var position = candidate * b
+                        #if _endian(little)
+                        if b <= 57 {
+                            // The field at bit `position` lies inside the 8 bytes starting at
+                            // byte `position / 8` (offset at most 7, plus at most 57 bits): one
+                            // unaligned load, within the spare word after the needed ones.
+                            let bytes = UnsafeRawPointer(w.baseAddress!)
+                            for _ in 0..<batch {
+                                let x = bytes.loadUnaligned(fromByteOffset: position >> 3, as: UInt64.self) >> UInt64(position & 7) & mask
+                                limb[accepted] = x
+                                accepted += x < p ? 1 : 0
+                                position += b
+                            }
+                            return
+                        }
+                        #endif
                         for _ in 0..<batch {
                             // The field at `position`, spilling into the next word when it
                             // crosses a boundary (the double shift avoids a shift by 64; a
@@ -87,25 +102,41 @@ public enum Sampler {
     /// `count` errors from the centered binomial distribution with `eta = 21` (std-dev 3.24).
     /// Branch-free in the sampled values.
     public static func centeredBinomial(count: Int, rng: inout ChaChaDRBG) -> [Int64] {
-        var out = [Int64](repeating: 0, count: count + 2)
+        // Three samples of 42 bits from every two 64-bit words (the words `next()` would give).
+        let triples = (count + 2) / 3
+        var words = [UInt64](repeating: 0, count: 2 * triples)
+        words.withUnsafeMutableBufferPointer { rng.fill(words: $0.baseAddress!, count: 2 * triples) }
         let mask: UInt64 = (1 << 21) - 1
         // popcount(a) - popcount(b) = popcount(a) + popcount(~b) - 21: one popcount of the
         // 42-bit field with its upper half inverted.
         let flip = mask << 21
         @inline(__always) func cbd(_ r: UInt64) -> Int64 {
-            Int64(((r & (flip | mask)) ^ flip).nonzeroBitCount) - 21
+            Int64(bitPattern: popcount42((r & (flip | mask)) ^ flip)) - 21
         }
-        // Three samples of 42 bits from every two 64-bit words.
-        var i = 0
-        while i < count {
-            let w0 = rng.next(), w1 = rng.next()
-            out[i] = cbd(w0)
-            out[i + 1] = cbd(w0 >> 42 | w1 << 22)
-            out[i + 2] = cbd(w1 >> 20)
-            i += 3
+        return [Int64](unsafeUninitializedCapacity: 3 * triples) { out, initialized in
+            words.withUnsafeBufferPointer { w in
+                for k in 0..<triples {
+                    let w0 = w[2 * k], w1 = w[2 * k + 1]
+                    out[3 * k] = cbd(w0)
+                    out[3 * k + 1] = cbd(w0 >> 42 | w1 << 22)
+                    out[3 * k + 2] = cbd(w1 >> 20)
+                }
+            }
+            initialized = count
         }
-        out.removeLast(out.count - count)
-        return out
+    }
+
+    /// The number of set bits of `x < 2^42`, by shifts and adds only: baseline x86-64 has no
+    /// population-count instruction, and this form needs no multiply either.
+    @inline(__always)
+    static func popcount42(_ x: UInt64) -> UInt64 {
+        var v = x &- ((x >> 1) & 0x5555_5555_5555_5555)
+        v = (v & 0x3333_3333_3333_3333) &+ ((v >> 2) & 0x3333_3333_3333_3333)
+        v = (v &+ (v >> 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        v = v &+ (v >> 8)
+        v = v &+ (v >> 16)
+        v = v &+ (v >> 32)
+        return v & 0x7F
     }
 
     /// A coefficient-form polynomial with ternary coefficients, and the coefficients themselves.
