@@ -90,7 +90,6 @@ public final class BFVContext: Sendable {
     func scaled(_ m: [UInt64], plusErrors errors: [Int64]?, level: Int = 0, lazy: Bool = false) -> RNSPoly {
         let lv = levels[level]
         let n = degree
-        var out = RNSPoly(zeroIn: lv.ring)
         let t = plaintextModulus
         let qModT = lv.qModT
         // Coefficients are below t (a `Plaintext` invariant); with t <= 2^32 every product below
@@ -98,31 +97,32 @@ public final class BFVContext: Sendable {
         let narrow = t <= 1 << 32
         // small_j = round((q mod t) * m_j / t) + e_j, once per coefficient (the same integer in
         // every limb); it lies in [-21, t + 21), far below every prime.
+        let noError = [Int64](repeating: 0, count: errors == nil ? n : 0)
         let small = [Int64](unsafeUninitializedCapacity: n) { sp, initialized in
             m.withUnsafeBufferPointer { mp in
-                if t.nonzeroBitCount == 1 && narrow {
-                    // (q mod t) * m_j + t/2 <= (t-1)^2 + t/2 < 2^64.
-                    let shift = UInt64(t.trailingZeroBitCount)
-                    for j in 0..<n { sp[j] = Int64(bitPattern: (qModT &* mp[j] &+ t / 2) >> shift) }
-                } else {
-                    for j in 0..<n {
-                        let prod = qModT.multipliedFullWidth(by: mp[j])
-                        let (low, carry) = prod.low.addingReportingOverflow(t / 2)
-                        sp[j] = Int64(t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient)
+                (errors ?? noError).withUnsafeBufferPointer { ep in
+                    if t.nonzeroBitCount == 1 && narrow {
+                        // (q mod t) * m_j + t/2 <= (t-1)^2 + t/2 < 2^64.
+                        let shift = UInt64(t.trailingZeroBitCount)
+                        for j in 0..<n { sp[j] = Int64(bitPattern: (qModT &* mp[j] &+ t / 2) >> shift) &+ ep[j] }
+                    } else {
+                        for j in 0..<n {
+                            let prod = qModT.multipliedFullWidth(by: mp[j])
+                            let (low, carry) = prod.low.addingReportingOverflow(t / 2)
+                            sp[j] = Int64(t.dividingFullWidth((prod.high &+ (carry ? 1 : 0), low)).quotient) &+ ep[j]
+                        }
                     }
-                }
-                if let errors {
-                    errors.withUnsafeBufferPointer { ep in for j in 0..<n { sp[j] &+= ep[j] } }
                 }
             }
             initialized = n
         }
+        var out = RNSPoly(zeroIn: lv.ring)
         for (i, p) in lv.ring.moduli.enumerated() {
             let w = lv.qDivT[i]
             let pv = p.value
             let twoP = pv << 1
-            // Quotient estimate of floor(m_j * w / p): with m_j < 2^32 and ws = floor(w * 2^32 / p),
-            // (m_j * ws) >> 32 is that floor or one less, so m_j * w - q * p is in [0, 2p) (a
+            // Quotient estimate of floor(m_j * w / p): with m_j < 2^32 and ws32 = floor(w * 2^32 / p),
+            // (m_j * ws32) >> 32 is that floor or one less, so m_j * w - q * p is in [0, 2p) (a
             // Shoup product with 64-bit multiplies only); otherwise the 128-bit Shoup product.
             let ws32 = narrow ? UInt64(truncatingIfNeeded: (UInt128(w) << 32) / UInt128(pv)) : 0
             let ws = p.shoupPrecompute(w)
