@@ -16,10 +16,11 @@ enum ExtensionColumns {
                     let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
                     parallelRanges(columns, minimumPerTask: 16) { range in
                         for i in range {
-                            let mask = 0 &- UInt64(secretBits[i] ? 1 : 0)
+                            let column = q.pointer + i * words
+                            gens.pointer[i].fill(words: column, count: words)
+                            guard secretBits[i] else { continue }
                             for w in 0..<words {
-                                let word = UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                                q.pointer[i * words + w] = gens.pointer[i].next() ^ (word & mask)
+                                column[w] ^= UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
                             }
                         }
                     }
@@ -45,12 +46,16 @@ enum ExtensionColumns {
                             let out = SharedPointer(tb.baseAddress!), message = SharedRawPointer(ub.baseAddress!)
                             let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
                             parallelRanges(columns, minimumPerTask: 16) { range in
-                                for i in range {
-                                    for w in 0..<words {
-                                        let x = gens0.pointer[i].next()
-                                        out.pointer[i * words + w] = x
-                                        message.pointer.storeBytes(of: (x ^ gens1.pointer[i].next() ^ choose.choice(i, w)).littleEndian,
-                                                                   toByteOffset: (i * words + w) * 8, as: UInt64.self)
+                                var other = [UInt64](repeating: 0, count: words)
+                                other.withUnsafeMutableBufferPointer { g in
+                                    for i in range {
+                                        let column = out.pointer + i * words
+                                        gens0.pointer[i].fill(words: column, count: words)
+                                        gens1.pointer[i].fill(words: g.baseAddress!, count: words)
+                                        for w in 0..<words {
+                                            message.pointer.storeBytes(of: (column[w] ^ g[w] ^ choose.choice(i, w)).littleEndian,
+                                                                       toByteOffset: (i * words + w) * 8, as: UInt64.self)
+                                        }
                                     }
                                 }
                             }

@@ -64,12 +64,18 @@ public final class OTExtensionSender {
     /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
     public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
         let (rows, first) = try extend(m)
-        // Both outputs of every OT in one hashing pass, written as pairs.
-        let flat = OTHash.hash(count: 2 * m, length: 24) { [s] i, w in
-            OTHash.write(first &+ UInt64(i >> 1), w)
-            OTHash.write(i & 1 == 0 ? rows[i >> 1] : rows[i >> 1] ^ s, w + 2)
+        // Both outputs of every OT in one hashing pass, written in place as pairs (a pair of
+        // blocks is laid out as two consecutive blocks); every pair is written.
+        precondition(MemoryLayout<(Block, Block)>.stride == 2 * MemoryLayout<Block>.stride)
+        return [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
+            UnsafeMutableRawPointer(pairs.baseAddress!).withMemoryRebound(to: Block.self, capacity: 2 * m) { out in
+                OTHash.hash(count: 2 * m, length: 24, into: out) { [s] i, w in
+                    OTHash.write(first &+ UInt64(i >> 1), w)
+                    OTHash.write(i & 1 == 0 ? rows[i >> 1] : rows[i >> 1] ^ s, w + 2)
+                }
+            }
+            initialized = m
         }
-        return (0..<m).map { (flat[2 * $0], flat[2 * $0 + 1]) }
     }
 
     /// `m` random OTs on bits: `m0[j], m1[j]` (the low bit of each hash).

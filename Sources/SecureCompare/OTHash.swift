@@ -47,23 +47,29 @@ public enum OTHash {
 
     /// Hashes `count` inputs of `length` bytes whose message words `fill(i, words)` writes.
     static func hash(count: Int, length: Int, fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) -> [Block] {
-        var out = [Block](repeating: .zero, count: count)
+        // Every digest is written by `hash(count:length:into:fill:)`: no zero fill.
+        [Block](unsafeUninitializedCapacity: count) { o, initialized in
+            hash(count: count, length: length, into: o.baseAddress!, fill: fill)
+            initialized = count
+        }
+    }
+
+    /// Like `hash(count:length:fill:)`, writing digest `i` to `out[i]`.
+    static func hash(count: Int, length: Int, into out: UnsafeMutablePointer<Block>,
+                     fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) {
         let parallelThreshold = 1 << 14
-        out.withUnsafeMutableBufferPointer { o in
-            let base = SendableBuffer(o.baseAddress!)
-            guard count >= parallelThreshold else { hashRange(0, count, length, fill, base.pointer); return }
-            let parts = 8
-            let chunk = (count + parts - 1) / parts / 4 * 4 + 4
-            withoutActuallyEscaping(fill) { fill in
-                let f = SendableFill(fill: fill)
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    let start = p * chunk, end = min(count, start + chunk)
-                    // Each part writes its own disjoint range of the output.
-                    if start < end { hashRange(start, end, length, f.fill, base.pointer) }
-                }
+        let base = SendableBuffer(out)
+        guard count >= parallelThreshold else { hashRange(0, count, length, fill, base.pointer); return }
+        let parts = 8
+        let chunk = (count + parts - 1) / parts / 4 * 4 + 4
+        withoutActuallyEscaping(fill) { fill in
+            let f = SendableFill(fill: fill)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let start = p * chunk, end = min(count, start + chunk)
+                // Each part writes its own disjoint range of the output.
+                if start < end { hashRange(start, end, length, f.fill, base.pointer) }
             }
         }
-        return out
     }
 
     /// Messages per SIMD pass: eight when the native build has wide vectors (AVX2 or AVX-512),

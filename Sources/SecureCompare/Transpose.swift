@@ -1,31 +1,46 @@
 /// Bit-matrix transposition for OT extension: 128 columns of `m` bits <-> `m` rows of 128 bits.
 enum Transpose {
-    /// Transposes a 64x64 bit matrix in place (`a[i]` is row `i`, bit `j` is column `j`) by
-    /// swapping ever smaller blocks (six passes).
+    /// Transposes a 128x128 bit matrix in place: `a[i]` is row `i`, bit `j` of the row is bit
+    /// `j` of lane 0 for `j < 64` and bit `j - 64` of lane 1 otherwise. The first pass swaps the
+    /// off-diagonal 64x64 quadrants (lane exchange); the other six swap ever smaller blocks inside
+    /// both lanes at once, two 64-bit rows per SSE2 operation.
     @inline(__always)
-    static func transpose64(_ a: UnsafeMutablePointer<UInt64>) {
-        var width = 32
-        var mask: UInt64 = 0x0000_0000_FFFF_FFFF
-        while width != 0 {
-            var k = 0
-            while k < 64 {
-                for i in k..<(k + width) {
-                    // Swap the high `width` bits of row i with the low bits of row i + width.
-                    let t = ((a[i] >> UInt64(width)) ^ a[i + width]) & mask
-                    a[i] ^= t << UInt64(width)
-                    a[i + width] ^= t
-                }
-                k += 2 * width
+    static func transpose128(_ a: UnsafeMutablePointer<SIMD2<UInt64>>) {
+        for i in 0..<64 {
+            let x = a[i], y = a[i + 64]
+            a[i] = SIMD2(x[0], y[0])
+            a[i + 64] = SIMD2(x[1], y[1])
+        }
+        // Literal widths: constant shift counts keep the vector shifts (a runtime count is
+        // scalarized).
+        swapPass(a, 32, 0x0000_0000_FFFF_FFFF)
+        swapPass(a, 16, 0x0000_FFFF_0000_FFFF)
+        swapPass(a, 8, 0x00FF_00FF_00FF_00FF)
+        swapPass(a, 4, 0x0F0F_0F0F_0F0F_0F0F)
+        swapPass(a, 2, 0x3333_3333_3333_3333)
+        swapPass(a, 1, 0x5555_5555_5555_5555)
+    }
+
+    /// One pass of `transpose128`: in every block of `2 * width` rows, the high `width` bits of
+    /// each `2 * width`-bit group of row `i` trade places with the low bits of row `i + width`.
+    @inline(__always)
+    static func swapPass(_ a: UnsafeMutablePointer<SIMD2<UInt64>>, _ width: Int, _ mask: UInt64) {
+        let m = SIMD2<UInt64>(repeating: mask), shift = SIMD2<UInt64>(repeating: UInt64(width))
+        var k = 0
+        while k < 128 {
+            for i in k..<(k + width) {
+                let t = ((a[i] &>> shift) ^ a[i + width]) & m
+                a[i] ^= t &<< shift
+                a[i + width] ^= t
             }
-            width >>= 1
-            mask ^= mask << UInt64(width)
+            k += 2 * width
         }
     }
 
     /// `columns` holds 128 columns of `m = 64 * words` bits, column `c` at words
     /// `c*words ..< (c+1)*words` (column-major, flat); returns `m` rows of 128 bits: bit `c` of
     /// row `r` is bit `r` of column `c`; with `firstColumn`, the 128 columns starting there.
-    /// Word blocks are transposed in parallel.
+    /// Pairs of words are transposed as 128x128 tiles, in parallel.
     static func columnsToRows(_ columns: [UInt64], words: Int, firstColumn: Int = 0) -> [Block] {
         precondition(columns.count >= (firstColumn + 128) * words)
         // Every row is written below (both halves): no zero fill.
@@ -35,18 +50,19 @@ enum Transpose {
                 let cols = colBuffer.baseAddress! + firstColumn * words
                 let target = SharedPointer(out.baseAddress!)
                 let source = SharedPointer(UnsafeMutablePointer(mutating: cols))
-                parallelRanges(words, minimumPerTask: 64) { range in
-                    var tile = [UInt64](repeating: 0, count: 64)
+                parallelRanges((words + 1) / 2, minimumPerTask: 32) { pairs in
+                    var tile = [SIMD2<UInt64>](repeating: .zero, count: 128)
                     tile.withUnsafeMutableBufferPointer { t in
-                        for w in range {
-                            for half in 0..<2 {
-                                // Tile row i = column (64*half + i), word w (bits 64w ..< 64w+64).
-                                for i in 0..<64 { t[i] = source.pointer[(64 * half + i) * words + w] }
-                                transpose64(t.baseAddress!)
-                                for r in 0..<64 {
-                                    if half == 0 { target.pointer[64 * w + r].low = t[r] } else { target.pointer[64 * w + r].high = t[r] }
-                                }
+                        for pair in pairs {
+                            // Tile row c = column c, words w and w + 1 (bits 64w ..< 64w + 128);
+                            // an odd last word pairs with zeros and keeps only the first 64 rows.
+                            let w = 2 * pair
+                            let full = w + 1 < words
+                            for c in 0..<128 {
+                                t[c] = SIMD2(source.pointer[c * words + w], full ? source.pointer[c * words + w + 1] : 0)
                             }
+                            transpose128(t.baseAddress!)
+                            for r in 0..<(full ? 128 : 64) { target.pointer[64 * w + r] = Block(low: t[r][0], high: t[r][1]) }
                         }
                     }
                 }
