@@ -69,9 +69,8 @@ public final class OTExtensionSender {
         precondition(MemoryLayout<(Block, Block)>.stride == 2 * MemoryLayout<Block>.stride)
         return [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
             UnsafeMutableRawPointer(pairs.baseAddress!).withMemoryRebound(to: Block.self, capacity: 2 * m) { out in
-                OTHash.hash(count: 2 * m, length: 24, into: out) { [s] i, w in
-                    OTHash.write(first &+ UInt64(i >> 1), w)
-                    OTHash.write(i & 1 == 0 ? rows[i >> 1] : rows[i >> 1] ^ s, w + 2)
+                rows.withUnsafeBufferPointer { r in
+                    OTHash.hash(OTHash.ConsecutiveBlocks(first: first, blocks: r.baseAddress, offset: s, paired: true), count: 2 * m, into: out)
                 }
             }
             initialized = m

@@ -10,28 +10,119 @@ public enum OTHash {
     /// `H(tweaks[k], blocks[k])` for every `k`. Cost: one BLAKE3 compression per input.
     public static func hash(tweaks: [UInt64], blocks: [Block]) -> [Block] {
         precondition(tweaks.count == blocks.count)
-        return hash(count: blocks.count, length: 24) { i, w in
-            write(tweaks[i], w)
-            write(blocks[i], w + 2)
+        return tweaks.withUnsafeBufferPointer { t in
+            blocks.withUnsafeBufferPointer { b in
+                hash(TweakedBlocks(tweaks: t.baseAddress, blocks: b.baseAddress), count: blocks.count)
+            }
         }
     }
 
     /// `H(first + k, blocks[k])` for consecutive tweaks.
     public static func hash(firstTweak first: UInt64, blocks: [Block]) -> [Block] {
-        hash(count: blocks.count, length: 24) { i, w in
-            write(first &+ UInt64(i), w)
-            write(blocks[i], w + 2)
+        blocks.withUnsafeBufferPointer { b in
+            hash(ConsecutiveBlocks(first: first, blocks: b.baseAddress, offset: .zero, paired: false), count: blocks.count)
         }
     }
 
-    /// `H(tweaks[k], wide[k])` for 256-bit inputs given as pairs of blocks.
-    static func hash(tweaks: [UInt64], wide: [(Block, Block)]) -> [Block] {
+    /// `H(tweaks[k], wide[k])` for 256-bit inputs given as pairs of blocks (40-byte messages
+    /// `tweak || wide[k].0 || wide[k].1`). Cost: one BLAKE3 compression per input.
+    public static func hash(tweaks: [UInt64], wide: [(Block, Block)]) -> [Block] {
         precondition(tweaks.count == wide.count)
-        return hash(count: wide.count, length: 40) { i, w in
-            write(tweaks[i], w)
-            write(wide[i].0, w + 2)
-            write(wide[i].1, w + 6)
+        return tweaks.withUnsafeBufferPointer { t in
+            wide.withUnsafeBufferPointer { w in hash(TweakedPairs(tweaks: t.baseAddress, pairs: w.baseAddress), count: wide.count) }
         }
+    }
+
+    /// The inputs of a batch: item `i` is `(tweak, x)` with `x = x0` (24-byte messages) or
+    /// `x = x0 || x1` (40 bytes, `wide`). Concrete types keep the message loads inlined in the
+    /// hashing loop (no call per input).
+    protocol Items: Sendable {
+        static var wide: Bool { get }
+        func item(_ i: Int) -> (tweak: UInt64, x0: Block, x1: Block)
+    }
+
+    /// `(tweaks[i], blocks[i])`.
+    struct TweakedBlocks: Items, @unchecked Sendable {
+        static var wide: Bool { false }
+        let tweaks: UnsafePointer<UInt64>?, blocks: UnsafePointer<Block>?
+        func item(_ i: Int) -> (tweak: UInt64, x0: Block, x1: Block) { (tweaks![i], blocks![i], .zero) }
+    }
+
+    /// `(tweaks[i], pairs[i])`, 256-bit inputs.
+    struct TweakedPairs: Items, @unchecked Sendable {
+        static var wide: Bool { true }
+        let tweaks: UnsafePointer<UInt64>?, pairs: UnsafePointer<(Block, Block)>?
+        func item(_ i: Int) -> (tweak: UInt64, x0: Block, x1: Block) { (tweaks![i], pairs![i].0, pairs![i].1) }
+    }
+
+    /// `(first + i, blocks[i])`; with `paired`, items `2j` and `2j + 1` are
+    /// `(first + j, blocks[j])` and `(first + j, blocks[j] ^ offset)` (both IKNP sender outputs).
+    struct ConsecutiveBlocks: Items, @unchecked Sendable {
+        static var wide: Bool { false }
+        let first: UInt64, blocks: UnsafePointer<Block>?, offset: Block, paired: Bool
+        func item(_ i: Int) -> (tweak: UInt64, x0: Block, x1: Block) {
+            guard paired else { return (first &+ UInt64(i), blocks![i], .zero) }
+            let odd = 0 &- UInt64(i & 1)
+            let x = blocks![i >> 1] ^ Block(low: offset.low & odd, high: offset.high & odd)
+            return (first &+ UInt64(i >> 1), x, .zero)
+        }
+    }
+
+    /// `H(item(i))` for every item, as an array. Large batches run in parallel.
+    static func hash<I: Items>(_ items: I, count: Int) -> [Block] {
+        // Every digest is written: no zero fill.
+        [Block](unsafeUninitializedCapacity: count) { o, initialized in
+            hash(items, count: count, into: o.baseAddress!)
+            initialized = count
+        }
+    }
+
+    /// `out[i] = H(item(i))` for `i < count`.
+    static func hash<I: Items>(_ items: I, count: Int, into out: UnsafeMutablePointer<Block>) {
+        #if CRYPTOMASK_WIDE_SIMD
+        // Eight lanes: through the message-word kernels.
+        hash(count: count, length: I.wide ? 40 : 24, into: out) { i, w in
+            let (tweak, x0, x1) = items.item(i)
+            write(tweak, w)
+            write(x0, w + 2)
+            if I.wide { write(x1, w + 6) }
+        }
+        #else
+        let base = SendableBuffer(out)
+        guard count >= parallelThreshold else { hashItems4(items, 0, count, base.pointer); return }
+        let (parts, chunk) = partition(count)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let start = p * chunk, end = min(count, start + chunk)
+            // Each part writes its own disjoint range of the output.
+            if start < end { hashItems4(items, start, end, base.pointer) }
+        }
+        #endif
+    }
+
+    /// Items `from ..< to`, four per SIMD pass, message lanes built straight from the items (the
+    /// zero words of the padded block are constants of the compression).
+    @inline(__always)
+    static func hashItems4<I: Items>(_ items: I, _ from: Int, _ to: Int, _ out: UnsafeMutablePointer<Block>) {
+        var k = from
+        while k < to {
+            let n = min(4, to - k)
+            // Short batches repeat their last input in the unused lanes.
+            let a = items.item(k), b = items.item(k + min(1, n - 1)), c = items.item(k + min(2, n - 1)), d = items.item(k + n - 1)
+            let (h0, h1, h2, h3) = BLAKE3.rootCompress4(ItemLanes4<I>(a, b, c, d), length: I.wide ? 40 : 24)
+            for l in 0..<n {
+                out[k + l] = Block(low: UInt64(h0[l]) | UInt64(h1[l]) << 32, high: UInt64(h2[l]) | UInt64(h3[l]) << 32)
+            }
+            k += n
+        }
+    }
+
+    /// Batches of at least this many inputs are split over all cores.
+    static let parallelThreshold = 1 << 14
+
+    /// Eight parts, each a multiple of four inputs.
+    static func partition(_ count: Int) -> (parts: Int, chunk: Int) {
+        let parts = 8
+        return (parts, (count + parts - 1) / parts / 4 * 4 + 4)
     }
 
     @inline(__always)
@@ -57,11 +148,9 @@ public enum OTHash {
     /// Like `hash(count:length:fill:)`, writing digest `i` to `out[i]`.
     static func hash(count: Int, length: Int, into out: UnsafeMutablePointer<Block>,
                      fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) {
-        let parallelThreshold = 1 << 14
         let base = SendableBuffer(out)
         guard count >= parallelThreshold else { hashRange(0, count, length, fill, base.pointer); return }
-        let parts = 8
-        let chunk = (count + parts - 1) / parts / 4 * 4 + 4
+        let (parts, chunk) = partition(count)
         withoutActuallyEscaping(fill) { fill in
             let f = SendableFill(fill: fill)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
@@ -117,4 +206,28 @@ struct SendableBuffer: @unchecked Sendable {
 /// A read-only message filler shared by parallel iterations.
 struct SendableFill: @unchecked Sendable {
     let fill: (Int, UnsafeMutablePointer<UInt32>) -> Void
+}
+
+/// The padded message blocks of four OT-hash items: `tweak || x0 (|| x1)`, zeros after.
+struct ItemLanes4<I: OTHash.Items>: MessageLanes4 {
+    typealias Item = (tweak: UInt64, x0: Block, x1: Block)
+    let a: Item, b: Item, c: Item, d: Item
+    @inline(__always) init(_ a: Item, _ b: Item, _ c: Item, _ d: Item) { self.a = a; self.b = b; self.c = c; self.d = d }
+
+    @inline(__always)
+    func word(_ k: Int) -> SIMD4<UInt32> {
+        @inline(__always) func lanes(_ f: (Item) -> UInt64, high: Bool) -> SIMD4<UInt32> {
+            let shift: UInt64 = high ? 32 : 0
+            return SIMD4(UInt32(truncatingIfNeeded: f(a) >> shift), UInt32(truncatingIfNeeded: f(b) >> shift),
+                         UInt32(truncatingIfNeeded: f(c) >> shift), UInt32(truncatingIfNeeded: f(d) >> shift))
+        }
+        switch k {
+        case 0, 1: return lanes({ $0.tweak }, high: k == 1)
+        case 2, 3: return lanes({ $0.x0.low }, high: k == 3)
+        case 4, 5: return lanes({ $0.x0.high }, high: k == 5)
+        case 6, 7 where I.wide: return lanes({ $0.x1.low }, high: k == 7)
+        case 8, 9 where I.wide: return lanes({ $0.x1.high }, high: k == 9)
+        default: return .zero
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Testing
 import SecureCompare
+import RingArithmetic
 
 func hex(_ b: [UInt8]) -> String { b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
 
@@ -87,6 +88,38 @@ struct HashTests {
                 let bytes = (0..<16).map { UInt8(truncatingIfNeeded: out[4 * l + $0 / 4] >> (8 * UInt32($0 % 4))) }
                 #expect(bytes == scalar(messages[l]), "\(hash) length \(length) lane \(l)")
             }
+        }
+    }
+
+    @Test("OTHash is BLAKE3(tweak || x) truncated to 16 bytes, for 128- and 256-bit x, short and parallel batches",
+          arguments: [1, 3, 4, 7, 16384 + 5])
+    func otHash(count: Int) {
+        var rng = ChaChaDRBG(seed: Seed.random())
+        let tweaks = (0..<count).map { _ in rng.next() }
+        let blocks = (0..<count).map { _ in Block.random(&rng) }
+        let second = (0..<count).map { _ in Block.random(&rng) }
+        let first = rng.next()
+        let narrow = OTHash.hash(tweaks: tweaks, blocks: blocks)
+        let consecutive = OTHash.hash(firstTweak: first, blocks: blocks)
+        let wide = OTHash.hash(tweaks: tweaks, wide: Array(zip(blocks, second)))
+        @inline(__always) func le(_ x: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: x >> (8 * UInt64($0))) } }
+        func reference(_ message: [UInt8]) -> [UInt8] { Array(BLAKE3.hash(message).prefix(16)) }
+        // Every index of small batches; in the parallel batch the ends of each eighth and a sample.
+        var indices = Set<Int>()
+        if count < 100 {
+            indices = Set(0..<count)
+        } else {
+            for part in 0...8 {
+                let edge = part * count / 8
+                indices.insert(max(0, edge - 1))
+                indices.insert(min(count - 1, edge))
+            }
+            for _ in 0..<64 { indices.insert(Int(rng.next() % UInt64(count))) }
+        }
+        for i in indices.sorted() {
+            #expect(narrow[i].bytes == reference(le(tweaks[i]) + blocks[i].bytes), "narrow \(i) of \(count)")
+            #expect(consecutive[i].bytes == reference(le(first &+ UInt64(i)) + blocks[i].bytes), "consecutive \(i) of \(count)")
+            #expect(wide[i].bytes == reference(le(tweaks[i]) + blocks[i].bytes + second[i].bytes), "wide \(i) of \(count)")
         }
     }
 }
