@@ -27,6 +27,18 @@ enum KK13 {
     }
 
     static func tweak(_ instance: UInt64) -> UInt64 { (1 << 62) | instance }
+
+    /// The sender's hash inputs: entry `v` of instance `k` is `(tweak(first + k),
+    /// q_k ^ (C(v) & s))` with `q_k = (low[k], high[k])` and `masks[v] = C(v) & s`.
+    struct SenderEntries: OTHash.InstanceItems, @unchecked Sendable {
+        static var wide: Bool { true }
+        let widths: UnsafePointer<Int>, low: UnsafePointer<Block>, high: UnsafePointer<Block>
+        let masks: UnsafePointer<(Block, Block)>, first: UInt64
+        func width(_ k: Int) -> Int { widths[k] }
+        func item(_ k: Int, _ v: Int) -> (tweak: UInt64, x0: Block, x1: Block) {
+            (tweak(first &+ UInt64(k)), low[k] ^ masks[v].0, high[k] ^ masks[v].1)
+        }
+    }
 }
 
 /// The KK13 sender: holds `s` (256 bits) and one PRG per column keyed by `k_i^{s_i}`.
@@ -63,21 +75,21 @@ extension Engine {
         kk.columns = generators
         let rowsLow = Transpose.columnsToRows(q, words: words), rowsHigh = Transpose.columnsToRows(q, words: words, firstColumn: 128)
         let masks = (0..<16).map { KK13.maskedCodeword($0, kk.s) }
-        var tweaks: [UInt64] = [], keys: [(Block, Block)] = []
-        let entries = widths.reduce(0) { $0 + (1 << $1) }
-        tweaks.reserveCapacity(entries)
-        keys.reserveCapacity(entries)
-        for (k, w) in widths.enumerated() {
-            precondition(w >= 1 && w <= 4 && (1 << w) * entryBits <= 64)
-            let t = KK13.tweak(kk.count + UInt64(k))
-            for v in 0..<(1 << w) {
-                tweaks.append(t)
-                keys.append((rowsLow[k] ^ masks[v].0, rowsHigh[k] ^ masks[v].1))
+        for w in widths { precondition(w >= 1 && w <= 4 && (1 << w) * entryBits <= 64) }
+        // Pad of entry v of instance k: H(tweak_k, q_k ^ (C(v) & s)), only its entryBits kept.
+        let pads = widths.withUnsafeBufferPointer { wp in
+            rowsLow.withUnsafeBufferPointer { lo in
+                rowsHigh.withUnsafeBufferPointer { hi in
+                    masks.withUnsafeBufferPointer { mp in
+                        OTHash.packedPads(KK13.SenderEntries(widths: wp.baseAddress!, low: lo.baseAddress!, high: hi.baseAddress!,
+                                                             masks: mp.baseAddress!, first: kk.count),
+                                          instances: e, entryBits: entryBits)
+                    }
+                }
             }
         }
-        let pads = OTHash.hash(tweaks: tweaks, wide: keys)
         kk.count += UInt64(e)
-        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, pads: pads, table: table))
+        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, packedPads: pads, table: table))
     }
 
     /// Client side: entry `choices[e]` (below `2^widths[e]`) of each server table.

@@ -36,9 +36,60 @@ public enum OTHash {
     /// The inputs of a batch: item `i` is `(tweak, x)` with `x = x0` (24-byte messages) or
     /// `x = x0 || x1` (40 bytes, `wide`). Concrete types keep the message loads inlined in the
     /// hashing loop (no call per input).
-    protocol Items: Sendable {
-        static var wide: Bool { get }
+    protocol Items: ItemShape {
         func item(_ i: Int) -> (tweak: UInt64, x0: Block, x1: Block)
+    }
+
+    /// Whether the inputs of a batch are 128-bit (24-byte messages) or 256-bit (40 bytes).
+    protocol ItemShape: Sendable {
+        static var wide: Bool { get }
+    }
+
+    /// The inputs of 1-out-of-N pads: instance `k` has `2^width(k)` entries, entry `v` hashes
+    /// `item(k, v)`.
+    protocol InstanceItems: ItemShape {
+        func width(_ k: Int) -> Int
+        func item(_ k: Int, _ v: Int) -> (tweak: UInt64, x0: Block, x1: Block)
+    }
+
+    /// Per-instance packed pads: bits `v * entryBits ..< (v + 1) * entryBits` of `out[k]` are the
+    /// low bits of `H(item(k, v))`, for `2^width(k) * entryBits <= 64` and `entryBits <= 32`.
+    /// One compression per entry, four entries per SIMD pass; only the pad bits are stored (the
+    /// 1-out-of-N sender needs no more). Large batches run in parallel over instances.
+    static func packedPads<I: InstanceItems>(_ items: I, instances: Int, entryBits: Int) -> [UInt64] {
+        precondition(entryBits >= 1 && entryBits <= 32)
+        let mask: UInt64 = (1 << UInt64(entryBits)) - 1
+        return [UInt64](unsafeUninitializedCapacity: instances) { out, initialized in
+            let base = SendableWords(out.baseAddress!)
+            // Instances `from ..< to`; each writes only its own word.
+            @Sendable func run(_ from: Int, _ to: Int) {
+                for k in from..<to {
+                    let n = 1 << items.width(k)
+                    precondition(n * entryBits <= 64)
+                    var packed: UInt64 = 0
+                    var v = 0
+                    while v < n {
+                        let c = min(4, n - v)
+                        let (h0, _, _, _) = BLAKE3.rootCompress4(
+                            ItemLanes4<I>(items.item(k, v), items.item(k, v + min(1, c - 1)), items.item(k, v + min(2, c - 1)), items.item(k, v + c - 1)),
+                            length: I.wide ? 40 : 24)
+                        for l in 0..<c { packed |= (UInt64(h0[l]) & mask) << UInt64((v + l) * entryBits) }
+                        v += c
+                    }
+                    base.pointer[k] = packed
+                }
+            }
+            if instances * 4 < parallelThreshold {
+                run(0, instances)
+            } else {
+                let (parts, chunk) = partition(instances)
+                DispatchQueue.concurrentPerform(iterations: parts) { p in
+                    let start = p * chunk, end = min(instances, start + chunk)
+                    if start < end { run(start, end) }
+                }
+            }
+            initialized = instances
+        }
     }
 
     /// `(tweaks[i], blocks[i])`.
@@ -197,6 +248,12 @@ public enum OTHash {
     }
 }
 
+/// Disjoint word writes from parallel iterations.
+struct SendableWords: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+    init(_ p: UnsafeMutablePointer<UInt64>) { pointer = p }
+}
+
 /// Disjoint writes from parallel iterations.
 struct SendableBuffer: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Block>
@@ -209,7 +266,7 @@ struct SendableFill: @unchecked Sendable {
 }
 
 /// The padded message blocks of four OT-hash items: `tweak || x0 (|| x1)`, zeros after.
-struct ItemLanes4<I: OTHash.Items>: MessageLanes4 {
+struct ItemLanes4<I: OTHash.ItemShape>: MessageLanes4 {
     typealias Item = (tweak: UInt64, x0: Block, x1: Block)
     let a: Item, b: Item, c: Item, d: Item
     @inline(__always) init(_ a: Item, _ b: Item, _ c: Item, _ d: Item) { self.a = a; self.b = b; self.c = c; self.d = d }

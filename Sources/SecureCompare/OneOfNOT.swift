@@ -41,20 +41,31 @@ extension Engine {
     /// The server's message: every entry `v` of every instance XOR the low bits of its pad
     /// (`pads` in instance-major, entry order), packed at `entryBits` bits.
     static func maskTables(widths: [Int], entryBits: Int, pads: [Block], table: (Int) -> UInt64) -> [UInt8] {
-        let entries = widths.reduce(0) { $0 + (1 << $1) }
-        var words = [UInt64](repeating: 0, count: (entries * entryBits + 63) / 64)
         let entryMask: UInt64 = entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1
+        var packed = [UInt64](repeating: 0, count: widths.count)
         var k = 0
-        var bit = 0
         for (e, m) in widths.enumerated() {
-            let packed = table(e)
             for v in 0..<(1 << m) {
-                let value = ((packed >> UInt64(v * entryBits)) ^ pads[k].low) & entryMask
-                words[bit >> 6] |= value << UInt64(bit & 63)
-                if (bit & 63) + entryBits > 64 { words[(bit >> 6) + 1] |= value >> UInt64(64 - (bit & 63)) }
-                bit += entryBits
+                packed[e] |= (pads[k].low & entryMask) << UInt64(v * entryBits)
                 k += 1
             }
+        }
+        return maskTables(widths: widths, entryBits: entryBits, packedPads: packed, table: table)
+    }
+
+    /// The same message from per-instance pads: bits `v * entryBits ..< (v + 1) * entryBits` of
+    /// `packedPads[e]` pad entry `v` of instance `e` (`2^widths[e] * entryBits <= 64`).
+    static func maskTables(widths: [Int], entryBits: Int, packedPads: [UInt64], table: (Int) -> UInt64) -> [UInt8] {
+        let entries = widths.reduce(0) { $0 + (1 << $1) }
+        var words = [UInt64](repeating: 0, count: (entries * entryBits + 63) / 64)
+        var bit = 0
+        for (e, m) in widths.enumerated() {
+            // Instance e's entries are consecutive: one masked span of at most 64 bits.
+            let span = (1 << m) * entryBits
+            let value = (table(e) ^ packedPads[e]) & (span == 64 ? .max : (1 << UInt64(span)) - 1)
+            words[bit >> 6] |= value << UInt64(bit & 63)
+            if (bit & 63) + span > 64 { words[(bit >> 6) + 1] |= value >> UInt64(64 - (bit & 63)) }
+            bit += span
         }
         return BitVector(count: entries * entryBits, words: words).bytes
     }
