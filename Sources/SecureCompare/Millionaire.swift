@@ -1,15 +1,17 @@
 /// The millionaires' protocol in the CrypTFlow2 style: XOR shares of `[x > y]` for `l`-bit `x`
 /// (server) and `y` (client), batched over many pairs.
 ///
-/// Inputs split into blocks of `leafBits` bits (the top block may be narrower). For block `j` the
+/// Inputs split into `ceil(l / leafBits)` blocks of nearly equal width (at most `leafBits` bits;
+/// the wider ones lowest, e.g. 4, 3, 3 for `l = 10`: a leaf of `w` bits costs the server `2^w`
+/// hashes, so balanced blocks hash least for the fewest blocks). For block `j` the
 /// server draws masks `alpha_j, beta_j` and offers, for every value `v` of the client's block,
 /// `([x_j > v] ^ alpha_j, [x_j = v] ^ beta_j)`; the client fetches its entry by 1-out-of-2^w OT
 /// (KK13, one 256-bit extension row per leaf; see `KK13`).
 /// Adjacent ranges merge as `gt = gt_hi ^ eq_hi & gt_lo`, `eq = eq_hi & eq_lo` (the two terms of
 /// `gt` are exclusive, so XOR is OR), in `ceil(log2 blocks)` rounds of batched ANDs; the range
 /// holding block 0 never needs its `eq`.
-/// Cost per pair for `l = 10`, `leafBits = 4`: 3 KK13 instances (96 bytes, 36 sender hashes),
-/// 36 table entries of 2 bits (9 bytes), 3 ANDs (about 33 bytes and 4 bit OTs each).
+/// Cost per pair for `l = 10`, `leafBits = 4`: 3 KK13 instances (96 bytes, 32 sender hashes),
+/// 32 table entries of 2 bits (8 bytes), 2 ANDs (about 33 bytes and 4 bit OTs each).
 extension Engine {
     static let leafBits = 4
     /// Values compared per batch inside `msb`.
@@ -22,7 +24,8 @@ extension Engine {
         if n == 0 { return BitVector(count: 0) }
         channel.setPhase("millionaire")
         let blocks = (l + Engine.leafBits - 1) / Engine.leafBits
-        let widths = (0..<blocks).map { min(Engine.leafBits, l - $0 * Engine.leafBits) }
+        let widths = (0..<blocks).map { l / blocks + ($0 < l % blocks ? 1 : 0) }
+        let offsets = (0..<blocks).map { j in widths[0..<j].reduce(0, +) }
         // Leaves, block-major: leaf (j, i) at index j * n + i.
         var gt = [BitVector](), eq = [BitVector]()
         var instanceWidths: [Int] = []
@@ -37,7 +40,7 @@ extension Engine {
             try kkSend(widths: instanceWidths, entryBits: 2) { e in
                 let j = e / n, i = e % n
                 let w = widths[j]
-                let xj = Int((values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1))
+                let xj = Int((values[i] >> UInt64(offsets[j])) & ((1 << UInt64(w)) - 1))
                 let a: UInt64 = alphas[j][i] ? 1 : 0, b: UInt64 = betas[j][i] ? 2 : 0
                 var packed: UInt64 = 0
                 for v in 0..<(1 << w) {
@@ -53,18 +56,21 @@ extension Engine {
             choices.reserveCapacity(blocks * n)
             for j in 0..<blocks {
                 let w = widths[j]
-                for i in 0..<n { choices.append((values[i] >> UInt64(j * Engine.leafBits)) & ((1 << UInt64(w)) - 1)) }
+                for i in 0..<n { choices.append((values[i] >> UInt64(offsets[j])) & ((1 << UInt64(w)) - 1)) }
             }
             let entries = try kkReceive(choices: choices, widths: instanceWidths, entryBits: 2)
             for j in 0..<blocks {
-                var g = BitVector(count: n), e = BitVector(count: n)
-                for i in 0..<n {
-                    let entry = entries[j * n + i]
-                    g[i] = entry & 1 == 1
-                    e[i] = entry & 2 == 2
+                // Bit 0 of each entry is the gt share, bit 1 the eq share: packed 64 at a time.
+                var g = [UInt64](repeating: 0, count: (n + 63) / 64), e = g
+                entries.withUnsafeBufferPointer { ep in
+                    for i in 0..<n {
+                        let entry = ep[j * n + i]
+                        g[i >> 6] |= (entry & 1) << UInt64(i & 63)
+                        e[i >> 6] |= (entry >> 1 & 1) << UInt64(i & 63)
+                    }
                 }
-                gt.append(g)
-                eq.append(e)
+                gt.append(BitVector(count: n, words: g))
+                eq.append(BitVector(count: n, words: e))
             }
         }
         // Merge adjacent ranges, low blocks first; ranges[0] contains block 0 (no eq needed).

@@ -74,15 +74,17 @@ extension Engine {
     /// - Throws: `SecureCompareError.malformed` for a message of the wrong length.
     static func unmaskTables(choices: [UInt64], widths: [Int], entryBits: Int, pads: [Block], payload: [UInt8]) throws(SecureCompareError) -> [UInt64] {
         let entries = widths.reduce(0) { $0 + (1 << $1) }
-        let table = try BitVector(bytes: payload, count: entries * entryBits)
+        let table = try BitVector(bytes: payload, count: entries * entryBits).words
+        let mask: UInt64 = entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1
         var out: [UInt64] = []
         out.reserveCapacity(choices.count)
         var start = 0
         for (e, m) in widths.enumerated() {
-            let k = start + Int(choices[e])
-            var value: UInt64 = 0
-            for bit in 0..<entryBits where table[k * entryBits + bit] { value |= 1 << UInt64(bit) }
-            out.append((value ^ pads[e].low) & (entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1))
+            // The entry's bits start at `bit` and may continue into the next word.
+            let bit = (start + Int(choices[e])) * entryBits
+            var value = table[bit >> 6] >> UInt64(bit & 63)
+            if (bit & 63) + entryBits > 64 { value |= table[(bit >> 6) + 1] << UInt64(64 - (bit & 63)) }
+            out.append((value ^ pads[e].low) & mask)
             start += 1 << m
         }
         return out
