@@ -8,26 +8,33 @@ enum ExtensionColumns {
     static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int) -> [UInt64] {
         let columns = generators.count
         // Every element is written below: skip zero-filling the (large) buffers.
-        var out = [UInt64](unsafeUninitializedCapacity: columns * words) { _, n in n = columns * words }
+        return [UInt64](unsafeUninitializedCapacity: columns * words) { out, n in
+            sender(&generators, secretBits: secretBits, u: u, words: words, range: 0..<words, into: out.baseAddress!)
+            n = columns * words
+        }
+    }
+
+    /// Words `range` of every sender column (the generators' next `range.count` words), column
+    /// `i` at `out[i * range.count ..< (i + 1) * range.count]`.
+    static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int,
+                       range: Range<Int>, into out: UnsafeMutablePointer<UInt64>) {
+        let count = range.count
         u.withUnsafeBytes { ub in
-            out.withUnsafeMutableBufferPointer { ob in
-                generators.withUnsafeMutableBufferPointer { gb in
-                    let q = SharedPointer(ob.baseAddress!), gens = SharedPointer(gb.baseAddress!)
-                    let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
-                    parallelRanges(columns, minimumPerTask: 16) { range in
-                        for i in range {
-                            let column = q.pointer + i * words
-                            gens.pointer[i].fill(words: column, count: words)
-                            guard secretBits[i] else { continue }
-                            for w in 0..<words {
-                                column[w] ^= UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + w) * 8, as: UInt64.self))
-                            }
+            generators.withUnsafeMutableBufferPointer { gb in
+                let q = SharedPointer(out), gens = SharedPointer(gb.baseAddress!)
+                let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
+                parallelRanges(gb.count, minimumPerTask: 16) { columnRange in
+                    for i in columnRange {
+                        let column = q.pointer + i * count
+                        gens.pointer[i].fill(words: column, count: count)
+                        guard secretBits[i] else { continue }
+                        for w in 0..<count {
+                            column[w] ^= UInt64(littleEndian: input.pointer.loadUnaligned(fromByteOffset: (i * words + range.lowerBound + w) * 8, as: UInt64.self))
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// Receiver: `t_i = G(k_i^0)` and `u_i = t_i ^ G(k_i^1) ^ choice(i, w)` for every column.
@@ -35,27 +42,37 @@ enum ExtensionColumns {
     static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int,
                          choice: (Int, Int) -> UInt64) -> (t: [UInt64], u: [UInt8]) {
         let columns = g0.count
-        var t = [UInt64](unsafeUninitializedCapacity: columns * words) { _, n in n = columns * words }
-        var u = [UInt8](unsafeUninitializedCapacity: columns * words * 8) { _, n in n = columns * words * 8 }
+        var u: [UInt8] = []
+        let t = [UInt64](unsafeUninitializedCapacity: columns * words) { tb, n in
+            u = receiver(&g0, &g1, words: words, range: 0..<words, t: tb.baseAddress!, choice: choice)
+            n = columns * words
+        }
+        return (t, u)
+    }
+
+    /// Words `range` of every receiver column: writes `t_i` at `t[i * words + w]` for `w` in
+    /// `range` and returns that part of `u` (column `i` at words `i * range.count ..<`).
+    static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int, range: Range<Int>,
+                         t: UnsafeMutablePointer<UInt64>, choice: (Int, Int) -> UInt64) -> [UInt8] {
+        let columns = g0.count, count = range.count
+        var u = [UInt8](unsafeUninitializedCapacity: columns * count * 8) { _, n in n = columns * count * 8 }
         withoutActuallyEscaping(choice) { choice in
             let choose = SendableChoice(choice: choice)
             u.withUnsafeMutableBytes { ub in
-                t.withUnsafeMutableBufferPointer { tb in
-                    g0.withUnsafeMutableBufferPointer { b0 in
-                        g1.withUnsafeMutableBufferPointer { b1 in
-                            let out = SharedPointer(tb.baseAddress!), message = SharedRawPointer(ub.baseAddress!)
-                            let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
-                            parallelRanges(columns, minimumPerTask: 16) { range in
-                                var other = [UInt64](repeating: 0, count: words)
-                                other.withUnsafeMutableBufferPointer { g in
-                                    for i in range {
-                                        let column = out.pointer + i * words
-                                        gens0.pointer[i].fill(words: column, count: words)
-                                        gens1.pointer[i].fill(words: g.baseAddress!, count: words)
-                                        for w in 0..<words {
-                                            message.pointer.storeBytes(of: (column[w] ^ g[w] ^ choose.choice(i, w)).littleEndian,
-                                                                       toByteOffset: (i * words + w) * 8, as: UInt64.self)
-                                        }
+                g0.withUnsafeMutableBufferPointer { b0 in
+                    g1.withUnsafeMutableBufferPointer { b1 in
+                        let out = SharedPointer(t), message = SharedRawPointer(ub.baseAddress!)
+                        let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
+                        parallelRanges(columns, minimumPerTask: 16) { columnRange in
+                            var other = [UInt64](repeating: 0, count: count)
+                            other.withUnsafeMutableBufferPointer { g in
+                                for i in columnRange {
+                                    let column = out.pointer + i * words + range.lowerBound
+                                    gens0.pointer[i].fill(words: column, count: count)
+                                    gens1.pointer[i].fill(words: g.baseAddress!, count: count)
+                                    for w in 0..<count {
+                                        message.pointer.storeBytes(of: (column[w] ^ g[w] ^ choose.choice(i, range.lowerBound + w)).littleEndian,
+                                                                   toByteOffset: (i * count + w) * 8, as: UInt64.self)
                                     }
                                 }
                             }
@@ -64,7 +81,7 @@ enum ExtensionColumns {
                 }
             }
         }
-        return (t, u)
+        return u
     }
 }
 

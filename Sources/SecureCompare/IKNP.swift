@@ -5,8 +5,10 @@ import RingArithmetic
 /// PRG call, a bit-matrix transpose and one or two hash evaluations (`OTHash`).
 ///
 /// Byte accounting per `extend` call of `m` OTs (`m` rounded up to a multiple of 128):
-/// receiver to sender `5 + 16 * m` bytes; chosen-message transfers add `5 + 32 * m` bytes from
-/// sender to receiver. Setup: one base-OT exchange (see `BaseOT`).
+/// receiver to sender `16 * m + 5 * ceil(m / 32768)` bytes (the `u` matrix streams in frames of
+/// at most 2^15 OTs, so the sender starts on the first while the receiver makes the rest);
+/// chosen-message transfers add `5 + 32 * m` bytes from sender to receiver. Setup: one base-OT
+/// exchange (see `BaseOT`).
 enum IKNP {
     /// Extends `m` OTs at a time in multiples of this many.
     static let granularity = 128
@@ -15,6 +17,9 @@ enum IKNP {
     static func generator(_ seed: Block) -> ChaChaDRBG {
         ChaChaDRBG(seed: (try? Seed(bytes: seed.bytes + [UInt8](repeating: 0, count: 16)))!, stream: 0x4f54)
     }
+
+    /// Words per column handled at once by `extend` (2^15 OTs: 512 KB of columns and of rows).
+    static let chunkWords = 512
 
     static func padded(_ m: Int) -> Int { (m + granularity - 1) / granularity * granularity }
 }
@@ -44,37 +49,63 @@ public final class OTExtensionSender {
     /// Keys the column PRGs with the base-OT outputs `k_i^{s_i}` (when another setup ran them).
     func install(_ keys: [Block]) { columns = keys.map(IKNP.generator) }
 
-    /// The rows `q_j = t_j ^ r_j * s` of `m` new OTs and the index of the first.
-    func extend(_ m: Int) throws(SecureCompareError) -> (rows: [Block], first: UInt64) {
+    /// Extends `m` new OTs: receives `u`, then hands the rows `q_j = t_j ^ r_j * s` to `body`
+    /// a chunk at a time (`body(rows, j0)`: rows of OTs `j0 ..< j0 + rows.count`, valid during
+    /// the call). Returns the index of the first OT. Chunks bound the working memory to two
+    /// buffers of `IKNP.chunkWords` words per column.
+    func extend(_ m: Int, _ body: (UnsafeBufferPointer<Block>, Int) -> Void) throws(SecureCompareError) -> UInt64 {
         guard columns.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
         let padded = IKNP.padded(m)
         let words = padded / 64
-        let u = try channel.receive(.otExtension)
-        guard u.count == 128 * words * 8 else { throw SecureCompareError.malformed("OT extension matrix of \(u.count) bytes, expected \(128 * words * 8)") }
         // A local copy of the generators avoids exclusivity checks in the parallel loop.
         var generators = columns
-        let cols = ExtensionColumns.sender(&generators, secretBits: (0..<128).map { s.bit($0) }, u: u, words: words)
+        let bits = (0..<128).map { s.bit($0) }
+        let chunk = min(words, IKNP.chunkWords)
+        var q = [UInt64](repeating: 0, count: 128 * chunk), rows = [Block](repeating: .zero, count: 64 * chunk)
+        var w0 = 0
+        while w0 < words {
+            // One u frame per chunk, processed as soon as it arrives.
+            let range = w0..<min(words, w0 + chunk)
+            let u = try channel.receive(.otExtension)
+            guard u.count == 128 * range.count * 8 else {
+                throw SecureCompareError.malformed("OT extension matrix part of \(u.count) bytes, expected \(128 * range.count * 8)")
+            }
+            q.withUnsafeMutableBufferPointer { qb in
+                rows.withUnsafeMutableBufferPointer { rb in
+                    ExtensionColumns.sender(&generators, secretBits: bits, u: u, words: range.count, range: 0..<range.count, into: qb.baseAddress!)
+                    Transpose.columnsToRows(qb.baseAddress!, stride: range.count, words: 0..<range.count, into: rb.baseAddress!)
+                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
+                }
+            }
+            w0 = range.upperBound
+        }
         columns = generators
-        let rows = Transpose.columnsToRows(cols, words: words)
         let first = nextIndex
         nextIndex += UInt64(padded)
-        return (m == rows.count ? rows : Array(rows.prefix(m)), first)
+        return first
     }
 
     /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
     public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
-        let (rows, first) = try extend(m)
-        // Both outputs of every OT in one hashing pass, written in place as pairs (a pair of
-        // blocks is laid out as two consecutive blocks); every pair is written.
+        if m == 0 { _ = try extend(0) { _, _ in }; return [] }
+        // Both outputs of every OT in one hashing pass per chunk, written in place as pairs (a
+        // pair of blocks is laid out as two consecutive blocks); every pair is written.
         precondition(MemoryLayout<(Block, Block)>.stride == 2 * MemoryLayout<Block>.stride)
-        return [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
+        var failure: SecureCompareError?
+        let pairs = [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
             UnsafeMutableRawPointer(pairs.baseAddress!).withMemoryRebound(to: Block.self, capacity: 2 * m) { out in
-                rows.withUnsafeBufferPointer { r in
-                    OTHash.hash(OTHash.ConsecutiveBlocks(first: first, blocks: r.baseAddress, offset: s, paired: true), count: 2 * m, into: out)
-                }
+                let tweak = nextIndex
+                do throws(SecureCompareError) {
+                    _ = try extend(m) { rows, j0 in
+                        let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: s, paired: true)
+                        OTHash.hash(items, count: 2 * rows.count, into: out + 2 * j0)
+                    }
+                } catch { failure = error }
             }
-            initialized = m
+            initialized = failure == nil ? m : 0
         }
+        if let failure { throw failure }
+        return pairs
     }
 
     /// `m` random OTs on bits: `m0[j], m1[j]` (the low bit of each hash).
@@ -140,8 +171,9 @@ public final class OTExtensionReceiver {
         columns1 = pairs.map { IKNP.generator($0.1) }
     }
 
-    /// The rows `t_j` for choice bits `choices` (sends the `u` matrix) and the first index.
-    func extend(_ choices: BitVector) throws(SecureCompareError) -> (rows: [Block], first: UInt64) {
+    /// Extends OTs with choice bits `choices`: sends the `u` matrix, then hands the rows `t_j`
+    /// to `body` a chunk at a time, like `OTExtensionSender.extend`. Returns the first index.
+    func extend(_ choices: BitVector, _ body: (UnsafeBufferPointer<Block>, Int) -> Void) throws(SecureCompareError) -> UInt64 {
         guard columns0.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
         let m = choices.count
         let padded = IKNP.padded(m)
@@ -149,21 +181,55 @@ public final class OTExtensionReceiver {
         var r = choices.words
         r += [UInt64](repeating: 0, count: words - r.count)
         var g0 = columns0, g1 = columns1
-        // u_i = G(k_i^0) ^ G(k_i^1) ^ r.
-        let (cols, u) = ExtensionColumns.receiver(&g0, &g1, words: words) { _, w in r[w] }
+        // u_i = G(k_i^0) ^ G(k_i^1) ^ r, sent a chunk per frame before any transposing: the
+        // sender starts on the first chunk while the others are made.
+        let chunk = min(words, IKNP.chunkWords)
+        var cols = [UInt64](repeating: 0, count: 128 * words)
+        var w0 = 0
+        while w0 < words {
+            let range = w0..<min(words, w0 + chunk)
+            let u = cols.withUnsafeMutableBufferPointer { t in
+                ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress!) { _, w in r[w] }
+            }
+            try channel.send(.otExtension, u)
+            w0 = range.upperBound
+        }
         columns0 = g0
         columns1 = g1
-        try channel.send(.otExtension, u)
-        let rows = Transpose.columnsToRows(cols, words: words)
+        var rows = [Block](repeating: .zero, count: 64 * chunk)
+        cols.withUnsafeBufferPointer { c in
+            rows.withUnsafeMutableBufferPointer { rb in
+                var w0 = 0
+                while w0 < words {
+                    let range = w0..<min(words, w0 + chunk)
+                    Transpose.columnsToRows(c.baseAddress!, stride: words, words: range, into: rb.baseAddress!)
+                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
+                    w0 = range.upperBound
+                }
+            }
+        }
         let first = nextIndex
         nextIndex += UInt64(padded)
-        return (m == rows.count ? rows : Array(rows.prefix(m)), first)
+        return first
     }
 
     /// Random OTs with chosen choice bits: returns `x_{c_j}` per OT.
     public func randomOTs(choices: BitVector) throws(SecureCompareError) -> [Block] {
-        let (rows, first) = try extend(choices)
-        return OTHash.hash(firstTweak: first, blocks: rows)
+        let m = choices.count
+        if m == 0 { _ = try extend(choices) { _, _ in }; return [] }
+        var failure: SecureCompareError?
+        let tweak = nextIndex
+        let out = [Block](unsafeUninitializedCapacity: m) { out, initialized in
+            do throws(SecureCompareError) {
+                _ = try extend(choices) { rows, j0 in
+                    let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: .zero, paired: false)
+                    OTHash.hash(items, count: rows.count, into: out.baseAddress! + j0)
+                }
+            } catch { failure = error }
+            initialized = failure == nil ? m : 0
+        }
+        if let failure { throw failure }
+        return out
     }
 
     /// Random bit OTs: returns `m_{c_j}` per OT.

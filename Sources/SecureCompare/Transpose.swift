@@ -40,34 +40,40 @@ enum Transpose {
     /// `columns` holds 128 columns of `m = 64 * words` bits, column `c` at words
     /// `c*words ..< (c+1)*words` (column-major, flat); returns `m` rows of 128 bits: bit `c` of
     /// row `r` is bit `r` of column `c`; with `firstColumn`, the 128 columns starting there.
-    /// Pairs of words are transposed as 128x128 tiles, in parallel.
     static func columnsToRows(_ columns: [UInt64], words: Int, firstColumn: Int = 0) -> [Block] {
         precondition(columns.count >= (firstColumn + 128) * words)
         // Every row is written below (both halves): no zero fill.
-        var rows = [Block](unsafeUninitializedCapacity: 64 * words) { _, n in n = 64 * words }
-        columns.withUnsafeBufferPointer { colBuffer in
-            rows.withUnsafeMutableBufferPointer { out in
-                let cols = colBuffer.baseAddress! + firstColumn * words
-                let target = SharedPointer(out.baseAddress!)
-                let source = SharedPointer(UnsafeMutablePointer(mutating: cols))
-                parallelRanges((words + 1) / 2, minimumPerTask: 32) { pairs in
-                    var tile = [SIMD2<UInt64>](repeating: .zero, count: 128)
-                    tile.withUnsafeMutableBufferPointer { t in
-                        for pair in pairs {
-                            // Tile row c = column c, words w and w + 1 (bits 64w ..< 64w + 128);
-                            // an odd last word pairs with zeros and keeps only the first 64 rows.
-                            let w = 2 * pair
-                            let full = w + 1 < words
-                            for c in 0..<128 {
-                                t[c] = SIMD2(source.pointer[c * words + w], full ? source.pointer[c * words + w + 1] : 0)
-                            }
-                            transpose128(t.baseAddress!)
-                            for r in 0..<(full ? 128 : 64) { target.pointer[64 * w + r] = Block(low: t[r][0], high: t[r][1]) }
-                        }
+        return [Block](unsafeUninitializedCapacity: 64 * words) { out, n in
+            columns.withUnsafeBufferPointer { c in
+                columnsToRows(c.baseAddress! + firstColumn * words, stride: words, words: 0..<words, into: out.baseAddress!)
+            }
+            n = 64 * words
+        }
+    }
+
+    /// The rows of words `range` of 128 columns `stride` words apart: row `64 * (w -
+    /// range.lowerBound) + r` of `rows` is row `64 * w + r` of the whole matrix. Pairs of words
+    /// are transposed as 128x128 tiles, in parallel.
+    static func columnsToRows(_ columns: UnsafePointer<UInt64>, stride: Int, words range: Range<Int>, into rows: UnsafeMutablePointer<Block>) {
+        let target = SharedPointer(rows)
+        let source = SharedPointer(UnsafeMutablePointer(mutating: columns))
+        let words = range.count, first = range.lowerBound
+        parallelRanges((words + 1) / 2, minimumPerTask: 32) { pairs in
+            var tile = [SIMD2<UInt64>](repeating: .zero, count: 128)
+            tile.withUnsafeMutableBufferPointer { t in
+                for pair in pairs {
+                    // Tile row c = column c, words w and w + 1 (bits 64w ..< 64w + 128); an odd
+                    // last word pairs with zeros and keeps only the first 64 rows.
+                    let w = 2 * pair
+                    let full = w + 1 < words
+                    for c in 0..<128 {
+                        let column = source.pointer + c * stride + first + w
+                        t[c] = SIMD2(column[0], full ? column[1] : 0)
                     }
+                    transpose128(t.baseAddress!)
+                    for r in 0..<(full ? 128 : 64) { target.pointer[64 * w + r] = Block(low: t[r][0], high: t[r][1]) }
                 }
             }
         }
-        return rows
     }
 }
