@@ -37,43 +37,48 @@ enum ExtensionColumns {
         }
     }
 
-    /// Receiver: `t_i = G(k_i^0)` and `u_i = t_i ^ G(k_i^1) ^ choice(i, w)` for every column.
+    /// Receiver: `t_i = G(k_i^0)` and `u_i = t_i ^ G(k_i^1) ^ c_i` for every column, where column
+    /// `i` of the choice matrix is `choices[(i % period) * words ..< (i % period + 1) * words]`.
     /// Returns the `t` columns flat (column-major) and the message `u`.
     static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int,
-                         choice: (Int, Int) -> UInt64) -> (t: [UInt64], u: [UInt8]) {
+                         choices: [UInt64], period: Int) -> (t: [UInt64], u: [UInt8]) {
         let columns = g0.count
         var u: [UInt8] = []
         let t = [UInt64](unsafeUninitializedCapacity: columns * words) { tb, n in
-            u = receiver(&g0, &g1, words: words, range: 0..<words, t: tb.baseAddress!, choice: choice)
+            choices.withUnsafeBufferPointer { c in
+                u = receiver(&g0, &g1, words: words, range: 0..<words, t: tb.baseAddress!, stride: words,
+                             choices: c.baseAddress!, period: period)
+            }
             n = columns * words
         }
         return (t, u)
     }
 
-    /// Words `range` of every receiver column: writes `t_i` at `t[i * words + w]` for `w` in
-    /// `range` and returns that part of `u` (column `i` at words `i * range.count ..<`).
+    /// Words `range` of every receiver column: writes word `w` of `t_i` at
+    /// `t[i * stride + w - range.lowerBound]` and returns that part of `u` (column `i` at words
+    /// `i * range.count ..<`).
     static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int, range: Range<Int>,
-                         t: UnsafeMutablePointer<UInt64>, choice: (Int, Int) -> UInt64) -> [UInt8] {
+                         t: UnsafeMutablePointer<UInt64>, stride: Int,
+                         choices: UnsafePointer<UInt64>, period: Int) -> [UInt8] {
         let columns = g0.count, count = range.count
         var u = [UInt8](unsafeUninitializedCapacity: columns * count * 8) { _, n in n = columns * count * 8 }
-        withoutActuallyEscaping(choice) { choice in
-            let choose = SendableChoice(choice: choice)
-            u.withUnsafeMutableBytes { ub in
-                g0.withUnsafeMutableBufferPointer { b0 in
-                    g1.withUnsafeMutableBufferPointer { b1 in
-                        let out = SharedPointer(t), message = SharedRawPointer(ub.baseAddress!)
-                        let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
-                        parallelRanges(columns, minimumPerTask: 16) { columnRange in
-                            var other = [UInt64](repeating: 0, count: count)
-                            other.withUnsafeMutableBufferPointer { g in
-                                for i in columnRange {
-                                    let column = out.pointer + i * words + range.lowerBound
-                                    gens0.pointer[i].fill(words: column, count: count)
-                                    gens1.pointer[i].fill(words: g.baseAddress!, count: count)
-                                    for w in 0..<count {
-                                        message.pointer.storeBytes(of: (column[w] ^ g[w] ^ choose.choice(i, range.lowerBound + w)).littleEndian,
-                                                                   toByteOffset: (i * count + w) * 8, as: UInt64.self)
-                                    }
+        u.withUnsafeMutableBytes { ub in
+            g0.withUnsafeMutableBufferPointer { b0 in
+                g1.withUnsafeMutableBufferPointer { b1 in
+                    let out = SharedPointer(t), message = SharedRawPointer(ub.baseAddress!)
+                    let gens0 = SharedPointer(b0.baseAddress!), gens1 = SharedPointer(b1.baseAddress!)
+                    let choice = SharedPointer(UnsafeMutablePointer(mutating: choices))
+                    parallelRanges(columns, minimumPerTask: 16) { columnRange in
+                        var other = [UInt64](repeating: 0, count: count)
+                        other.withUnsafeMutableBufferPointer { g in
+                            for i in columnRange {
+                                let column = out.pointer + i * stride
+                                let c = choice.pointer + (i % period) * words + range.lowerBound
+                                gens0.pointer[i].fill(words: column, count: count)
+                                gens1.pointer[i].fill(words: g.baseAddress!, count: count)
+                                for w in 0..<count {
+                                    message.pointer.storeBytes(of: (column[w] ^ g[w] ^ c[w]).littleEndian,
+                                                               toByteOffset: (i * count + w) * 8, as: UInt64.self)
                                 }
                             }
                         }
@@ -83,8 +88,4 @@ enum ExtensionColumns {
         }
         return u
     }
-}
-
-struct SendableChoice: @unchecked Sendable {
-    let choice: (Int, Int) -> UInt64
 }

@@ -183,13 +183,19 @@ public final class OTExtensionReceiver {
         var g0 = columns0, g1 = columns1
         // u_i = G(k_i^0) ^ G(k_i^1) ^ r, sent a chunk per frame before any transposing: the
         // sender starts on the first chunk while the others are made.
+        // The t columns are kept chunk by chunk: chunk [w0, w1) holds 128 columns of w1 - w0
+        // words from word 128 * w0 on, so each chunk's transpose reads one compact block.
         let chunk = min(words, IKNP.chunkWords)
-        var cols = [UInt64](repeating: 0, count: 128 * words)
+        // Every word is written by the chunk loop below: no zero fill.
+        var cols = [UInt64](unsafeUninitializedCapacity: 128 * words) { _, n in n = 128 * words }
         var w0 = 0
         while w0 < words {
             let range = w0..<min(words, w0 + chunk)
             let u = cols.withUnsafeMutableBufferPointer { t in
-                ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress!) { _, w in r[w] }
+                r.withUnsafeBufferPointer { c in
+                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress! + 128 * w0, stride: range.count,
+                                              choices: c.baseAddress!, period: 1)
+                }
             }
             try channel.send(.otExtension, u)
             w0 = range.upperBound
@@ -202,7 +208,7 @@ public final class OTExtensionReceiver {
                 var w0 = 0
                 while w0 < words {
                     let range = w0..<min(words, w0 + chunk)
-                    Transpose.columnsToRows(c.baseAddress!, stride: words, words: range, into: rb.baseAddress!)
+                    Transpose.columnsToRows(c.baseAddress! + 128 * w0, stride: range.count, words: 0..<range.count, into: rb.baseAddress!)
                     body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
                     w0 = range.upperBound
                 }

@@ -101,15 +101,17 @@ extension Engine {
         // The 16 distinct code columns for these choices.
         // Column x (0 ..< 16) of the code for choice c is bit x of codeColumns[c].
         let codeColumns = (0..<16).map { c in (0..<16).reduce(UInt16(0)) { $0 | (KK13.codeBit(c, $1) ? 1 << UInt16($1) : 0) } }
-        var code = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 16)
-        for x in 1..<16 {
-            code[x].withUnsafeMutableBufferPointer { column in
+        // Code column x at words x * words ..< (x + 1) * words.
+        var code = [UInt64](repeating: 0, count: 16 * words)
+        code.withUnsafeMutableBufferPointer { columns in
+            for x in 1..<16 {
+                let column = columns.baseAddress! + x * words
                 for (k, c) in choices.enumerated() { column[k >> 6] |= UInt64(codeColumns[Int(c)] >> UInt16(x) & 1) << UInt64(k & 63) }
             }
         }
         var g0 = kk.columns0, g1 = kk.columns1
         // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i; column i of the code equals column i % 16.
-        let (t, u) = ExtensionColumns.receiver(&g0, &g1, words: words) { i, w in code[i & 15][w] }
+        let (t, u) = ExtensionColumns.receiver(&g0, &g1, words: words, choices: code, period: 16)
         kk.columns0 = g0
         kk.columns1 = g1
         try channel.send(.otExtension, u)
