@@ -9,15 +9,15 @@ enum ExtensionColumns {
         let columns = generators.count
         // Every element is written below: skip zero-filling the (large) buffers.
         return [UInt64](unsafeUninitializedCapacity: columns * words) { out, n in
-            sender(&generators, secretBits: secretBits, u: u, words: words, range: 0..<words, into: out.baseAddress!)
+            sender(&generators, secretBits: secretBits, u: u, words: words, range: 0..<words, into: out.baseAddress!, stride: words)
             n = columns * words
         }
     }
 
     /// Words `range` of every sender column (the generators' next `range.count` words), column
-    /// `i` at `out[i * range.count ..< (i + 1) * range.count]`.
+    /// `i` at `out[i * stride ..< i * stride + range.count]`.
     static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int,
-                       range: Range<Int>, into out: UnsafeMutablePointer<UInt64>) {
+                       range: Range<Int>, into out: UnsafeMutablePointer<UInt64>, stride: Int) {
         let count = range.count
         u.withUnsafeBytes { ub in
             generators.withUnsafeMutableBufferPointer { gb in
@@ -25,7 +25,7 @@ enum ExtensionColumns {
                 let input = SharedRawPointer(UnsafeMutableRawPointer(mutating: ub.baseAddress!))
                 parallelRanges(gb.count, minimumPerTask: 16) { columnRange in
                     for i in columnRange {
-                        let column = q.pointer + i * count
+                        let column = q.pointer + i * stride
                         gens.pointer[i].fill(words: column, count: count)
                         guard secretBits[i] else { continue }
                         for w in 0..<count {

@@ -21,6 +21,11 @@ enum IKNP {
     /// Words per column handled at once by `extend` (2^15 OTs: 512 KB of columns and of rows).
     static let chunkWords = 512
 
+    /// Words between the starts of two columns of a chunk buffer: the chunk plus one cache line,
+    /// so the 128 column words a transpose tile gathers fall in different cache sets (with a
+    /// stride of exactly 4 KB they all map to one set and evict each other).
+    static func columnStride(_ chunk: Int) -> Int { chunk + 8 }
+
     static func padded(_ m: Int) -> Int { (m + granularity - 1) / granularity * granularity }
 }
 
@@ -61,7 +66,8 @@ public final class OTExtensionSender {
         var generators = columns
         let bits = (0..<128).map { s.bit($0) }
         let chunk = min(words, IKNP.chunkWords)
-        var q = [UInt64](repeating: 0, count: 128 * chunk), rows = [Block](repeating: .zero, count: 64 * chunk)
+        let stride = IKNP.columnStride(chunk)
+        var q = [UInt64](repeating: 0, count: 128 * stride), rows = [Block](repeating: .zero, count: 64 * chunk)
         var w0 = 0
         while w0 < words {
             // One u frame per chunk, processed as soon as it arrives.
@@ -72,8 +78,9 @@ public final class OTExtensionSender {
             }
             q.withUnsafeMutableBufferPointer { qb in
                 rows.withUnsafeMutableBufferPointer { rb in
-                    ExtensionColumns.sender(&generators, secretBits: bits, u: u, words: range.count, range: 0..<range.count, into: qb.baseAddress!)
-                    Transpose.columnsToRows(qb.baseAddress!, stride: range.count, words: 0..<range.count, into: rb.baseAddress!)
+                    ExtensionColumns.sender(&generators, secretBits: bits, u: u, words: range.count, range: 0..<range.count,
+                                            into: qb.baseAddress!, stride: stride)
+                    Transpose.columnsToRows(qb.baseAddress!, stride: stride, words: 0..<range.count, into: rb.baseAddress!)
                     body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
                 }
             }
@@ -183,18 +190,19 @@ public final class OTExtensionReceiver {
         var g0 = columns0, g1 = columns1
         // u_i = G(k_i^0) ^ G(k_i^1) ^ r, sent a chunk per frame before any transposing: the
         // sender starts on the first chunk while the others are made.
-        // The t columns are kept chunk by chunk: chunk [w0, w1) holds 128 columns of w1 - w0
-        // words from word 128 * w0 on, so each chunk's transpose reads one compact block.
+        // The t columns are kept chunk by chunk: chunk c holds 128 columns `stride` words apart
+        // from word 128 * stride * c on, so each chunk's transpose reads one compact block.
         let chunk = min(words, IKNP.chunkWords)
-        // Every word is written by the chunk loop below: no zero fill.
-        var cols = [UInt64](unsafeUninitializedCapacity: 128 * words) { _, n in n = 128 * words }
+        let stride = IKNP.columnStride(chunk), chunks = (words + chunk - 1) / max(1, chunk)
+        // Every word the transposes read is written by the chunk loop below: no zero fill.
+        var cols = [UInt64](unsafeUninitializedCapacity: 128 * stride * chunks) { _, n in n = 128 * stride * chunks }
         var w0 = 0
         while w0 < words {
             let range = w0..<min(words, w0 + chunk)
             let u = cols.withUnsafeMutableBufferPointer { t in
                 r.withUnsafeBufferPointer { c in
-                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress! + 128 * w0, stride: range.count,
-                                              choices: c.baseAddress!, period: 1)
+                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress! + 128 * stride * (w0 / chunk),
+                                              stride: stride, choices: c.baseAddress!, period: 1)
                 }
             }
             try channel.send(.otExtension, u)
@@ -208,7 +216,7 @@ public final class OTExtensionReceiver {
                 var w0 = 0
                 while w0 < words {
                     let range = w0..<min(words, w0 + chunk)
-                    Transpose.columnsToRows(c.baseAddress! + 128 * w0, stride: range.count, words: 0..<range.count, into: rb.baseAddress!)
+                    Transpose.columnsToRows(c.baseAddress! + 128 * stride * (w0 / chunk), stride: stride, words: 0..<range.count, into: rb.baseAddress!)
                     body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
                     w0 = range.upperBound
                 }
