@@ -36,18 +36,24 @@ extension Engine {
                 alphas.append(BitVector.random(count: n, rng: &rng))
                 betas.append(BitVector.random(count: n, rng: &rng))
             }
-            // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits.
+            // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits. The
+            // unmasked row of a leaf value x is looked up (rows[x], entry v at bits 2v, 2v + 1);
+            // the mask pair alpha | beta << 1 repeats in every entry (times 0x55...55).
+            var rows = [UInt64](repeating: 0, count: 1 << Engine.leafBits)
+            for x in rows.indices {
+                for v in rows.indices {
+                    let entry: UInt64 = (x > v ? 1 : 0) | (x == v ? 2 : 0)
+                    rows[x] |= entry << UInt64(2 * v)
+                }
+            }
+            let alphaWords = alphas.map(\.words), betaWords = betas.map(\.words)
             try kkSend(widths: instanceWidths, entryBits: 2) { e in
                 let j = e / n, i = e % n
                 let w = widths[j]
                 let xj = Int((values[i] >> UInt64(offsets[j])) & ((1 << UInt64(w)) - 1))
-                let a: UInt64 = alphas[j][i] ? 1 : 0, b: UInt64 = betas[j][i] ? 2 : 0
-                var packed: UInt64 = 0
-                for v in 0..<(1 << w) {
-                    let entry = ((xj > v ? 1 : 0) ^ a) | ((xj == v ? 2 : 0) ^ b)
-                    packed |= entry << UInt64(2 * v)
-                }
-                return packed
+                let a = alphaWords[j][i >> 6] >> UInt64(i & 63) & 1, b = betaWords[j][i >> 6] >> UInt64(i & 63) & 1
+                let span = 2 * (1 << w)
+                return (rows[xj] ^ (a | b << 1) &* 0x5555_5555_5555_5555) & (span == 64 ? .max : (1 << UInt64(span)) - 1)
             }
             gt = alphas
             eq = betas

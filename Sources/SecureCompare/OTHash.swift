@@ -282,8 +282,8 @@ struct ItemLanes4<I: OTHash.ItemShape>: MessageLanes4 {
         case 0, 1: return lanes({ $0.tweak }, high: k == 1)
         case 2, 3: return lanes({ $0.x0.low }, high: k == 3)
         case 4, 5: return lanes({ $0.x0.high }, high: k == 5)
-        case 6, 7 where I.wide: return lanes({ $0.x1.low }, high: k == 7)
-        case 8, 9 where I.wide: return lanes({ $0.x1.high }, high: k == 9)
+        case 6, 7: return I.wide ? lanes({ $0.x1.low }, high: k == 7) : .zero
+        case 8, 9: return I.wide ? lanes({ $0.x1.high }, high: k == 9) : .zero
         default: return .zero
         }
     }
