@@ -188,40 +188,33 @@ public final class OTExtensionReceiver {
         var r = choices.words
         r += [UInt64](repeating: 0, count: words - r.count)
         var g0 = columns0, g1 = columns1
-        // u_i = G(k_i^0) ^ G(k_i^1) ^ r, sent a chunk per frame before any transposing: the
-        // sender starts on the first chunk while the others are made.
-        // The t columns are kept chunk by chunk: chunk c holds 128 columns `stride` words apart
-        // from word 128 * stride * c on, so each chunk's transpose reads one compact block.
+        // Per chunk: u_i = G(k_i^0) ^ G(k_i^1) ^ r goes out in one frame first (the sender
+        // starts on it at once), then the chunk's t columns, still in cache, are transposed and
+        // handed to `body` while the sender works. The receiver does less work per chunk than the
+        // sender, so it stays ahead and the sender never waits after the first frame.
         let chunk = min(words, IKNP.chunkWords)
-        let stride = IKNP.columnStride(chunk), chunks = (words + chunk - 1) / max(1, chunk)
-        // Every word the transposes read is written by the chunk loop below: no zero fill.
-        var cols = [UInt64](unsafeUninitializedCapacity: 128 * stride * chunks) { _, n in n = 128 * stride * chunks }
+        let stride = IKNP.columnStride(chunk)
+        var t = [UInt64](repeating: 0, count: 128 * stride), rows = [Block](repeating: .zero, count: 64 * chunk)
         var w0 = 0
         while w0 < words {
             let range = w0..<min(words, w0 + chunk)
-            let u = cols.withUnsafeMutableBufferPointer { t in
+            let u = t.withUnsafeMutableBufferPointer { tb in
                 r.withUnsafeBufferPointer { c in
-                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: t.baseAddress! + 128 * stride * (w0 / chunk),
-                                              stride: stride, choices: c.baseAddress!, period: 1)
+                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: tb.baseAddress!, stride: stride,
+                                              choices: c.baseAddress!, period: 1)
                 }
             }
             try channel.send(.otExtension, u)
+            t.withUnsafeBufferPointer { tb in
+                rows.withUnsafeMutableBufferPointer { rb in
+                    Transpose.columnsToRows(tb.baseAddress!, stride: stride, words: 0..<range.count, into: rb.baseAddress!)
+                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
+                }
+            }
             w0 = range.upperBound
         }
         columns0 = g0
         columns1 = g1
-        var rows = [Block](repeating: .zero, count: 64 * chunk)
-        cols.withUnsafeBufferPointer { c in
-            rows.withUnsafeMutableBufferPointer { rb in
-                var w0 = 0
-                while w0 < words {
-                    let range = w0..<min(words, w0 + chunk)
-                    Transpose.columnsToRows(c.baseAddress! + 128 * stride * (w0 / chunk), stride: stride, words: 0..<range.count, into: rb.baseAddress!)
-                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
-                    w0 = range.upperBound
-                }
-            }
-        }
         let first = nextIndex
         nextIndex += UInt64(padded)
         return first
