@@ -2,20 +2,9 @@ import RingArithmetic
 
 /// The column work shared by the IKNP and KK13 extensions, parallel over columns.
 enum ExtensionColumns {
-    /// Sender: `q_i = G(k_i^{s_i}) ^ s_i * u_i` for every column `i` of the received matrix `u`
-    /// (`words` little-endian words per column). Returns the columns flat (column-major) and
-    /// advances the generators.
-    static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int) -> [UInt64] {
-        let columns = generators.count
-        // Every element is written below: skip zero-filling the (large) buffers.
-        return [UInt64](unsafeUninitializedCapacity: columns * words) { out, n in
-            sender(&generators, secretBits: secretBits, u: u, words: words, range: 0..<words, into: out.baseAddress!, stride: words)
-            n = columns * words
-        }
-    }
-
-    /// Words `range` of every sender column (the generators' next `range.count` words), column
-    /// `i` at `out[i * stride ..< i * stride + range.count]`.
+    /// Sender: `q_i = G(k_i^{s_i}) ^ s_i * u_i` on words `range` of every column `i` of the
+    /// received matrix `u` (`words` little-endian words per column): the generators' next
+    /// `range.count` words, column `i` written at `out[i * stride ..< i * stride + range.count]`.
     static func sender(_ generators: inout [ChaChaDRBG], secretBits: [Bool], u: [UInt8], words: Int,
                        range: Range<Int>, into out: UnsafeMutablePointer<UInt64>, stride: Int) {
         let count = range.count
@@ -37,26 +26,10 @@ enum ExtensionColumns {
         }
     }
 
-    /// Receiver: `t_i = G(k_i^0)` and `u_i = t_i ^ G(k_i^1) ^ c_i` for every column, where column
-    /// `i` of the choice matrix is `choices[(i % period) * words ..< (i % period + 1) * words]`.
-    /// Returns the `t` columns flat (column-major) and the message `u`.
-    static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int,
-                         choices: [UInt64], period: Int) -> (t: [UInt64], u: [UInt8]) {
-        let columns = g0.count
-        var u: [UInt8] = []
-        let t = [UInt64](unsafeUninitializedCapacity: columns * words) { tb, n in
-            choices.withUnsafeBufferPointer { c in
-                u = receiver(&g0, &g1, words: words, range: 0..<words, t: tb.baseAddress!, stride: words,
-                             choices: c.baseAddress!, period: period)
-            }
-            n = columns * words
-        }
-        return (t, u)
-    }
-
-    /// Words `range` of every receiver column: writes word `w` of `t_i` at
-    /// `t[i * stride + w - range.lowerBound]` and returns that part of `u` (column `i` at words
-    /// `i * range.count ..<`).
+    /// Receiver: `t_i = G(k_i^0)` and `u_i = t_i ^ G(k_i^1) ^ c_i` on words `range` of every
+    /// column, where column `i` of the choice matrix is `choices[(i % period) * words ..<]`.
+    /// Writes word `w` of `t_i` at `t[i * stride + w - range.lowerBound]` and returns that part
+    /// of `u` (column `i` at words `i * range.count ..<`).
     static func receiver(_ g0: inout [ChaChaDRBG], _ g1: inout [ChaChaDRBG], words: Int, range: Range<Int>,
                          t: UnsafeMutablePointer<UInt64>, stride: Int,
                          choices: UnsafePointer<UInt64>, period: Int) -> [UInt8] {

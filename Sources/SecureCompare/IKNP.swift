@@ -6,7 +6,7 @@ import RingArithmetic
 ///
 /// Byte accounting per `extend` call of `m` OTs (`m` rounded up to a multiple of 128):
 /// receiver to sender `16 * m + 5 * ceil(m / 32768)` bytes (the `u` matrix streams in frames of
-/// at most 2^15 OTs, so the sender starts on the first while the receiver makes the rest);
+/// at most 2^15 OTs, see `StreamedExtension`);
 /// chosen-message transfers add `5 + 32 * m` bytes from sender to receiver. Setup: one base-OT
 /// exchange (see `BaseOT`).
 enum IKNP {
@@ -17,14 +17,6 @@ enum IKNP {
     static func generator(_ seed: Block) -> ChaChaDRBG {
         ChaChaDRBG(seed: (try? Seed(bytes: seed.bytes + [UInt8](repeating: 0, count: 16)))!, stream: 0x4f54)
     }
-
-    /// Words per column handled at once by `extend` (2^15 OTs: 512 KB of columns and of rows).
-    static let chunkWords = 512
-
-    /// Words between the starts of two columns of a chunk buffer: the chunk plus one cache line,
-    /// so the 128 column words a transpose tile gathers fall in different cache sets (with a
-    /// stride of exactly 4 KB they all map to one set and evict each other).
-    static func columnStride(_ chunk: Int) -> Int { chunk + 8 }
 
     static func padded(_ m: Int) -> Int { (m + granularity - 1) / granularity * granularity }
 }
@@ -61,30 +53,10 @@ public final class OTExtensionSender {
     func extend(_ m: Int, _ body: (UnsafeBufferPointer<Block>, Int) -> Void) throws(SecureCompareError) -> UInt64 {
         guard columns.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
         let padded = IKNP.padded(m)
-        let words = padded / 64
         // A local copy of the generators avoids exclusivity checks in the parallel loop.
         var generators = columns
-        let bits = (0..<128).map { s.bit($0) }
-        let chunk = min(words, IKNP.chunkWords)
-        let stride = IKNP.columnStride(chunk)
-        var q = [UInt64](repeating: 0, count: 128 * stride), rows = [Block](repeating: .zero, count: 64 * chunk)
-        var w0 = 0
-        while w0 < words {
-            // One u frame per chunk, processed as soon as it arrives.
-            let range = w0..<min(words, w0 + chunk)
-            let u = try channel.receive(.otExtension)
-            guard u.count == 128 * range.count * 8 else {
-                throw SecureCompareError.malformed("OT extension matrix part of \(u.count) bytes, expected \(128 * range.count * 8)")
-            }
-            q.withUnsafeMutableBufferPointer { qb in
-                rows.withUnsafeMutableBufferPointer { rb in
-                    ExtensionColumns.sender(&generators, secretBits: bits, u: u, words: range.count, range: 0..<range.count,
-                                            into: qb.baseAddress!, stride: stride)
-                    Transpose.columnsToRows(qb.baseAddress!, stride: stride, words: 0..<range.count, into: rb.baseAddress!)
-                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
-                }
-            }
-            w0 = range.upperBound
+        try StreamedExtension.sender(channel: channel, &generators, secretBits: (0..<128).map { s.bit($0) }, m: m) { rows, first in
+            body(rows[0], first)
         }
         columns = generators
         let first = nextIndex
@@ -188,30 +160,9 @@ public final class OTExtensionReceiver {
         var r = choices.words
         r += [UInt64](repeating: 0, count: words - r.count)
         var g0 = columns0, g1 = columns1
-        // Per chunk: u_i = G(k_i^0) ^ G(k_i^1) ^ r goes out in one frame first (the sender
-        // starts on it at once), then the chunk's t columns, still in cache, are transposed and
-        // handed to `body` while the sender works. The receiver does less work per chunk than the
-        // sender, so it stays ahead and the sender never waits after the first frame.
-        let chunk = min(words, IKNP.chunkWords)
-        let stride = IKNP.columnStride(chunk)
-        var t = [UInt64](repeating: 0, count: 128 * stride), rows = [Block](repeating: .zero, count: 64 * chunk)
-        var w0 = 0
-        while w0 < words {
-            let range = w0..<min(words, w0 + chunk)
-            let u = t.withUnsafeMutableBufferPointer { tb in
-                r.withUnsafeBufferPointer { c in
-                    ExtensionColumns.receiver(&g0, &g1, words: words, range: range, t: tb.baseAddress!, stride: stride,
-                                              choices: c.baseAddress!, period: 1)
-                }
-            }
-            try channel.send(.otExtension, u)
-            t.withUnsafeBufferPointer { tb in
-                rows.withUnsafeMutableBufferPointer { rb in
-                    Transpose.columnsToRows(tb.baseAddress!, stride: stride, words: 0..<range.count, into: rb.baseAddress!)
-                    body(UnsafeBufferPointer(rebasing: rb[0..<min(64 * range.count, m - 64 * w0)]), 64 * w0)
-                }
-            }
-            w0 = range.upperBound
+        // u_i = G(k_i^0) ^ G(k_i^1) ^ r, streamed (see `StreamedExtension`).
+        try StreamedExtension.receiver(channel: channel, &g0, &g1, m: m, choices: r, period: 1) { rows, first in
+            body(rows[0], first)
         }
         columns0 = g0
         columns1 = g1

@@ -28,6 +28,13 @@ enum KK13 {
 
     static func tweak(_ instance: UInt64) -> UInt64 { (1 << 62) | instance }
 
+    /// The receiver's hash inputs: `(tweak(first + k), t_k)` with `t_k = (low[k], high[k])`.
+    struct ReceiverRows: OTHash.Items, @unchecked Sendable {
+        static var wide: Bool { true }
+        let low: UnsafePointer<Block>, high: UnsafePointer<Block>, first: UInt64
+        func item(_ k: Int) -> (tweak: UInt64, x0: Block, x1: Block) { (tweak(first &+ UInt64(k)), low[k], high[k]) }
+    }
+
     /// The sender's hash inputs: entry `v` of instance `k` is `(tweak(first + k),
     /// q_k ^ (C(v) & s))` with `q_k = (low[k], high[k])` and `masks[v] = C(v) & s`.
     struct SenderEntries: OTHash.InstanceItems, @unchecked Sendable {
@@ -66,28 +73,24 @@ extension Engine {
     func kkSend(widths: [Int], entryBits: Int, table: (Int) -> UInt64) throws(SecureCompareError) {
         guard let kk = kkSender, kk.columns.count == KK13.columns else { throw SecureCompareError.invalidArgument("setup() must run first") }
         let e = widths.count
-        let padded = IKNP.padded(e)
-        let words = padded / 64
-        let u = try channel.receive(.otExtension)
-        guard u.count == KK13.columns * words * 8 else { throw SecureCompareError.malformed("KK13 matrix of \(u.count) bytes") }
-        var generators = kk.columns
-        let q = ExtensionColumns.sender(&generators, secretBits: kk.choices, u: u, words: words)
-        kk.columns = generators
-        let rowsLow = Transpose.columnsToRows(q, words: words), rowsHigh = Transpose.columnsToRows(q, words: words, firstColumn: 128)
         let masks = (0..<16).map { KK13.maskedCodeword($0, kk.s) }
         for w in widths { precondition(w >= 1 && w <= 4 && (1 << w) * entryBits <= 64) }
-        // Pad of entry v of instance k: H(tweak_k, q_k ^ (C(v) & s)), only its entryBits kept.
-        let pads = widths.withUnsafeBufferPointer { wp in
-            rowsLow.withUnsafeBufferPointer { lo in
-                rowsHigh.withUnsafeBufferPointer { hi in
-                    masks.withUnsafeBufferPointer { mp in
-                        OTHash.packedPads(KK13.SenderEntries(widths: wp.baseAddress!, low: lo.baseAddress!, high: hi.baseAddress!,
-                                                             masks: mp.baseAddress!, first: kk.count),
-                                          instances: e, entryBits: entryBits)
-                    }
+        var generators = kk.columns
+        var pads = [UInt64](repeating: 0, count: e)
+        // Pad of entry v of instance k: H(tweak_k, q_k ^ (C(v) & s)), only its entryBits kept,
+        // computed chunk by chunk as the u frames arrive.
+        try StreamedExtension.sender(channel: channel, &generators, secretBits: kk.choices, m: e) { rows, first in
+            let count = rows[0].count
+            let chunkPads = widths.withUnsafeBufferPointer { wp in
+                masks.withUnsafeBufferPointer { mp in
+                    OTHash.packedPads(KK13.SenderEntries(widths: wp.baseAddress! + first, low: rows[0].baseAddress!, high: rows[1].baseAddress!,
+                                                         masks: mp.baseAddress!, first: kk.count &+ UInt64(first)),
+                                      instances: count, entryBits: entryBits)
                 }
             }
+            pads.replaceSubrange(first..<first + count, with: chunkPads)
         }
+        kk.columns = generators
         kk.count += UInt64(e)
         try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, packedPads: pads, table: table))
     }
@@ -110,14 +113,14 @@ extension Engine {
             }
         }
         var g0 = kk.columns0, g1 = kk.columns1
-        // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i; column i of the code equals column i % 16.
-        let (t, u) = ExtensionColumns.receiver(&g0, &g1, words: words, choices: code, period: 16)
+        var pads = [Block](repeating: .zero, count: e)
+        // u_i = G(k_i^0) ^ G(k_i^1) ^ C(c)_i, streamed; column i of the code equals column i % 16.
+        try StreamedExtension.receiver(channel: channel, &g0, &g1, m: e, choices: code, period: 16) { rows, first in
+            let items = KK13.ReceiverRows(low: rows[0].baseAddress!, high: rows[1].baseAddress!, first: kk.count &+ UInt64(first))
+            pads.withUnsafeMutableBufferPointer { OTHash.hash(items, count: rows[0].count, into: $0.baseAddress! + first) }
+        }
         kk.columns0 = g0
         kk.columns1 = g1
-        try channel.send(.otExtension, u)
-        let rowsLow = Transpose.columnsToRows(t, words: words), rowsHigh = Transpose.columnsToRows(t, words: words, firstColumn: 128)
-        let tweaks = (0..<e).map { KK13.tweak(kk.count + UInt64($0)) }
-        let pads = OTHash.hash(tweaks: tweaks, wide: (0..<e).map { (rowsLow[$0], rowsHigh[$0]) })
         kk.count += UInt64(e)
         return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
                                        payload: channel.receive(.otMessages))

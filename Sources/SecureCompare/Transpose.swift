@@ -37,20 +37,6 @@ enum Transpose {
         }
     }
 
-    /// `columns` holds 128 columns of `m = 64 * words` bits, column `c` at words
-    /// `c*words ..< (c+1)*words` (column-major, flat); returns `m` rows of 128 bits: bit `c` of
-    /// row `r` is bit `r` of column `c`; with `firstColumn`, the 128 columns starting there.
-    static func columnsToRows(_ columns: [UInt64], words: Int, firstColumn: Int = 0) -> [Block] {
-        precondition(columns.count >= (firstColumn + 128) * words)
-        // Every row is written below (both halves): no zero fill.
-        return [Block](unsafeUninitializedCapacity: 64 * words) { out, n in
-            columns.withUnsafeBufferPointer { c in
-                columnsToRows(c.baseAddress! + firstColumn * words, stride: words, words: 0..<words, into: out.baseAddress!)
-            }
-            n = 64 * words
-        }
-    }
-
     /// The rows of words `range` of 128 columns `stride` words apart: row `64 * (w -
     /// range.lowerBound) + r` of `rows` is row `64 * w + r` of the whole matrix. Pairs of words
     /// are transposed as 128x128 tiles, in parallel.
