@@ -18,32 +18,43 @@ func twoParty(_ server: @escaping @Sendable (InMemoryChannel) -> Void, _ client:
 
 /// `ot.extension` (ns per random OT), `compare.msb` (l = 11, batch 2^20), `or.tree`.
 func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) {
-    run("ot.extension") {
-        let count = 1 << 20
-        var samples: [Double] = []
-        var bytes = 0
-        for _ in 0..<5 {
-            let rendezvous = Rendezvous(), times = TimeBox()
-            let (_, s, _) = twoParty({ ch in
-                let sender = OTExtensionSender(channel: ch, rng: .fresh())
-                try? sender.setup()
-                rendezvous.server()
-                ch.setPhase("measured")
-                times.server = seconds { blackHole(try? sender.randomOTs(count)) }
-            }, { ch in
-                let receiver = OTExtensionReceiver(channel: ch, rng: .fresh())
-                try? receiver.setup()
-                var g = ChaChaDRBG.fresh()
-                let choices = BitVector.random(count: count, rng: &g)
-                rendezvous.client()
-                times.client = seconds { blackHole(try? receiver.randomOTs(choices: choices)) }
-            })
-            samples.append(max(times.server, times.client) * 1e9 / Double(count))
-            bytes = s.phases["measured"]?.received ?? 0
+    // `ot.extension`: the allocating API (fresh output arrays every call, so page faults of
+    // 48 MB per 2^20 OTs are included); `ot.extension.reused`: `randomOTs(into:)` with one
+    // output buffer per party reused across the five samples.
+    for reused in [false, true] {
+        let name = reused ? "ot.extension.reused" : "ot.extension"
+        run(name) {
+            let count = 1 << 20
+            var samples: [Double] = []
+            var bytes = 0
+            let pairs = OutputBuffer<(Block, Block)>(count: count), chosen = OutputBuffer<Block>(count: count)
+            for _ in 0..<5 {
+                let rendezvous = Rendezvous(), times = TimeBox()
+                let (_, s, _) = twoParty({ ch in
+                    let sender = OTExtensionSender(channel: ch, rng: .fresh())
+                    try? sender.setup()
+                    rendezvous.server()
+                    ch.setPhase("measured")
+                    times.server = seconds {
+                        if reused { try? sender.randomOTs(into: pairs.buffer) } else { blackHole(try? sender.randomOTs(count)) }
+                    }
+                }, { ch in
+                    let receiver = OTExtensionReceiver(channel: ch, rng: .fresh())
+                    try? receiver.setup()
+                    var g = ChaChaDRBG.fresh()
+                    let choices = BitVector.random(count: count, rng: &g)
+                    rendezvous.client()
+                    times.client = seconds {
+                        if reused { try? receiver.randomOTs(choices: choices, into: chosen.buffer) } else { blackHole(try? receiver.randomOTs(choices: choices)) }
+                    }
+                })
+                samples.append(max(times.server, times.client) * 1e9 / Double(count))
+                bytes = s.phases["measured"]?.received ?? 0
+            }
+            samples.sort()
+            return BenchResult(name: name, ns: samples[samples.count / 2],
+                               fields: [("count", "\(count)"), ("bytes", format(Double(bytes) / Double(count)))])
         }
-        samples.sort()
-        return BenchResult(name: "ot.extension", ns: samples[samples.count / 2],
-                           fields: [("count", "\(count)"), ("bytes", format(Double(bytes) / Double(count)))])
     }
     let n = Int(options.values["batch"] ?? "\(1 << 20)") ?? (1 << 20)
     run("compare.msb") {
@@ -134,4 +145,11 @@ func hash8Benchmark(_ run: (String, () -> BenchResult) -> Void) {
             return BenchResult(name: name, ns: ns)
         }
     }
+}
+
+/// A buffer allocated once and written by one party's thread per sample.
+final class OutputBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(count: Int) { buffer = .allocate(capacity: count) }
+    deinit { buffer.deallocate() }
 }

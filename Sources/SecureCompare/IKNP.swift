@@ -66,25 +66,31 @@ public final class OTExtensionSender {
 
     /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
     public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
-        if m == 0 { _ = try extend(0) { _, _ in }; return [] }
-        // Both outputs of every OT in one hashing pass per chunk, written in place as pairs (a
-        // pair of blocks is laid out as two consecutive blocks); every pair is written.
-        precondition(MemoryLayout<(Block, Block)>.stride == 2 * MemoryLayout<Block>.stride)
+        if m == 0 { try randomOTs(into: UnsafeMutableBufferPointer(start: nil, count: 0)); return [] }
         var failure: SecureCompareError?
         let pairs = [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
-            UnsafeMutableRawPointer(pairs.baseAddress!).withMemoryRebound(to: Block.self, capacity: 2 * m) { out in
-                let tweak = nextIndex
-                do throws(SecureCompareError) {
-                    _ = try extend(m) { rows, j0 in
-                        let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: s, paired: true)
-                        OTHash.hash(items, count: 2 * rows.count, into: out + 2 * j0)
-                    }
-                } catch { failure = error }
-            }
+            do throws(SecureCompareError) { try randomOTs(into: pairs) } catch { failure = error }
             initialized = failure == nil ? m : 0
         }
         if let failure { throw failure }
         return pairs
+    }
+
+    /// `output.count` random OTs written to `output` (EMP-style: a caller that reuses one buffer
+    /// for many batches avoids allocating and page-faulting fresh output memory each time).
+    public func randomOTs(into output: UnsafeMutableBufferPointer<(Block, Block)>) throws(SecureCompareError) {
+        let m = output.count
+        guard m > 0, let base = output.baseAddress else { _ = try extend(0) { _, _ in }; return }
+        // Both outputs of every OT in one hashing pass per chunk, written in place as pairs (a
+        // pair of blocks is laid out as two consecutive blocks).
+        precondition(MemoryLayout<(Block, Block)>.stride == 2 * MemoryLayout<Block>.stride)
+        let tweak = nextIndex
+        try UnsafeMutableRawPointer(base).withMemoryRebound(to: Block.self, capacity: 2 * m) { (out) throws(SecureCompareError) in
+            _ = try extend(m) { rows, j0 in
+                let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: s, paired: true)
+                OTHash.hash(items, count: 2 * rows.count, into: out + 2 * j0)
+            }
+        }
     }
 
     /// `m` random OTs on bits: `m0[j], m1[j]` (the low bit of each hash).
@@ -173,21 +179,27 @@ public final class OTExtensionReceiver {
 
     /// Random OTs with chosen choice bits: returns `x_{c_j}` per OT.
     public func randomOTs(choices: BitVector) throws(SecureCompareError) -> [Block] {
-        let m = choices.count
-        if m == 0 { _ = try extend(choices) { _, _ in }; return [] }
         var failure: SecureCompareError?
-        let tweak = nextIndex
-        let out = [Block](unsafeUninitializedCapacity: m) { out, initialized in
-            do throws(SecureCompareError) {
-                _ = try extend(choices) { rows, j0 in
-                    let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: .zero, paired: false)
-                    OTHash.hash(items, count: rows.count, into: out.baseAddress! + j0)
-                }
-            } catch { failure = error }
-            initialized = failure == nil ? m : 0
+        let out = [Block](unsafeUninitializedCapacity: choices.count) { out, initialized in
+            do throws(SecureCompareError) { try randomOTs(choices: choices, into: out) } catch { failure = error }
+            initialized = failure == nil ? choices.count : 0
         }
         if let failure { throw failure }
         return out
+    }
+
+    /// Random OTs with chosen choice bits written to `output` (`output.count == choices.count`;
+    /// see `OTExtensionSender.randomOTs(into:)`).
+    /// - Throws: `SecureCompareError.invalidArgument` if the sizes differ.
+    public func randomOTs(choices: BitVector, into output: UnsafeMutableBufferPointer<Block>) throws(SecureCompareError) {
+        guard output.count == choices.count else {
+            throw SecureCompareError.invalidArgument("output holds \(output.count) blocks for \(choices.count) choices")
+        }
+        let tweak = nextIndex
+        _ = try extend(choices) { rows, j0 in
+            let items = OTHash.ConsecutiveBlocks(first: tweak &+ UInt64(j0), blocks: rows.baseAddress, offset: .zero, paired: false)
+            OTHash.hash(items, count: rows.count, into: output.baseAddress! + j0)
+        }
     }
 
     /// Random bit OTs: returns `m_{c_j}` per OT.

@@ -24,6 +24,31 @@ struct OTTests {
         #expect(server.statistics.framesSent == 1 && client.statistics.framesSent == 1)
     }
 
+    @Test("IKNP into caller buffers: equal to the chosen outputs, several chunks and a partial one; size mismatch rejected")
+    func iknpIntoBuffers() throws {
+        let count = 3 * 32768 + 1000
+        var g = testRNG(40)
+        let choices = BitVector.random(count: count, rng: &g)
+        let (s, r, _, _) = try runParties({ ch in
+            let sender = OTExtensionSender(channel: ch, rng: testRNG(41))
+            try sender.setup()
+            var out = [(Block, Block)](repeating: (.zero, .zero), count: count)
+            try out.withUnsafeMutableBufferPointer { try sender.randomOTs(into: $0) }
+            return out
+        }, { ch in
+            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(42))
+            try receiver.setup()
+            var wrong = [Block](repeating: .zero, count: count - 1)
+            #expect(throws: SecureCompareError.self) { try wrong.withUnsafeMutableBufferPointer { try receiver.randomOTs(choices: choices, into: $0) } }
+            var out = [Block](repeating: .zero, count: count)
+            try out.withUnsafeMutableBufferPointer { try receiver.randomOTs(choices: choices, into: $0) }
+            return out
+        })
+        var mismatches = 0
+        for j in 0..<count where r[j] != (choices[j] ? s[j].1 : s[j].0) || s[j].0 == s[j].1 { mismatches += 1 }
+        #expect(mismatches == 0)
+    }
+
     @Test("IKNP random, chosen, correlated and bit OTs are correct for 10^6 OTs")
     func iknp() throws {
         let count = 1_000_000
