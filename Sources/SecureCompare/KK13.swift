@@ -7,8 +7,9 @@ import RingArithmetic
 /// parity of `v & x`) repeated 16 times, so two codewords differ in 128 of 256 positions. The
 /// sender's row is `q_e = t_e ^ (C(c_e) & s)`; its pad for entry `v` is `H(tweak_e, q_e ^ (C(v) & s))`,
 /// which the receiver can compute only for `v = c_e` (any other `v` hides 128 unknown bits of
-/// `s`). Cost per instance: 32 bytes from receiver to sender, `2^w` sender hashes, one receiver
-/// hash; no per-bit random OTs. Setup: 256 base OTs (run together with IKNP's 128).
+/// `s`). Cost per instance: 32 bytes from receiver to sender (streamed, plus a 5-byte frame
+/// header per 2^15 instances; see `StreamedExtension`), `2^w` sender hashes, one receiver hash;
+/// no per-bit random OTs. Setup: 256 base OTs (run together with IKNP's 128).
 enum KK13 {
     static let columns = 256
 
