@@ -187,16 +187,9 @@ public enum OTHash {
         write(b.high, w + 2)
     }
 
-    /// Hashes `count` inputs of `length` bytes whose message words `fill(i, words)` writes.
-    static func hash(count: Int, length: Int, fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) -> [Block] {
-        // Every digest is written by `hash(count:length:into:fill:)`: no zero fill.
-        [Block](unsafeUninitializedCapacity: count) { o, initialized in
-            hash(count: count, length: length, into: o.baseAddress!, fill: fill)
-            initialized = count
-        }
-    }
-
-    /// Like `hash(count:length:fill:)`, writing digest `i` to `out[i]`.
+    /// Hashes `count` inputs of `length` bytes whose message words `fill(i, words)` writes,
+    /// digest `i` to `out[i]`, through the message-word kernels (the eight-lane path of the
+    /// native build; the default build hashes `Items` straight from their values).
     static func hash(count: Int, length: Int, into out: UnsafeMutablePointer<Block>,
                      fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) {
         let base = SendableBuffer(out)
