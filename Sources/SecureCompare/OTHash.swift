@@ -58,6 +58,7 @@ public enum OTHash {
     /// 1-out-of-N sender needs no more). Large batches run in parallel over instances.
     static func packedPads<I: InstanceItems>(_ items: I, instances: Int, entryBits: Int) -> [UInt64] {
         precondition(entryBits >= 1 && entryBits <= 32)
+        guard instances > 0 else { return [] }
         let mask: UInt64 = (1 << UInt64(entryBits)) - 1
         return [UInt64](unsafeUninitializedCapacity: instances) { out, initialized in
             let base = SendableWords(out.baseAddress!)
@@ -121,8 +122,9 @@ public enum OTHash {
 
     /// `H(item(i))` for every item, as an array. Large batches run in parallel.
     static func hash<I: Items>(_ items: I, count: Int) -> [Block] {
+        guard count > 0 else { return [] }
         // Every digest is written: no zero fill.
-        [Block](unsafeUninitializedCapacity: count) { o, initialized in
+        return [Block](unsafeUninitializedCapacity: count) { o, initialized in
             hash(items, count: count, into: o.baseAddress!)
             initialized = count
         }

@@ -92,7 +92,7 @@ struct HashTests {
     }
 
     @Test("OTHash is BLAKE3(tweak || x) truncated to 16 bytes, for 128- and 256-bit x, short and parallel batches",
-          arguments: [1, 3, 4, 7, 16384 + 5])
+          arguments: [0, 1, 3, 4, 7, 16384 + 5])
     func otHash(count: Int) {
         var rng = ChaChaDRBG(seed: Seed.random())
         let tweaks = (0..<count).map { _ in rng.next() }
@@ -100,6 +100,7 @@ struct HashTests {
         let second = (0..<count).map { _ in Block.random(&rng) }
         let first = rng.next()
         let narrow = OTHash.hash(tweaks: tweaks, blocks: blocks)
+        #expect(narrow.count == count)
         let consecutive = OTHash.hash(firstTweak: first, blocks: blocks)
         let wide = OTHash.hash(tweaks: tweaks, wide: Array(zip(blocks, second)))
         @inline(__always) func le(_ x: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: x >> (8 * UInt64($0))) } }
