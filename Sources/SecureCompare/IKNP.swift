@@ -49,7 +49,7 @@ public final class OTExtensionSender {
     /// Extends `m` new OTs: receives `u`, then hands the rows `q_j = t_j ^ r_j * s` to `body`
     /// a chunk at a time (`body(rows, j0)`: rows of OTs `j0 ..< j0 + rows.count`, valid during
     /// the call). Returns the index of the first OT. Chunks bound the working memory to two
-    /// buffers of `IKNP.chunkWords` words per column.
+    /// buffers of `StreamedExtension.chunkWords` words per column.
     func extend(_ m: Int, _ body: (UnsafeBufferPointer<Block>, Int) -> Void) throws(SecureCompareError) -> UInt64 {
         guard columns.count == 128 else { throw SecureCompareError.invalidArgument("setup() must run first") }
         let padded = IKNP.padded(m)
@@ -66,7 +66,6 @@ public final class OTExtensionSender {
 
     /// `m` random OTs on 128-bit strings: returns `(x0, x1)` per OT.
     public func randomOTs(_ m: Int) throws(SecureCompareError) -> [(Block, Block)] {
-        if m == 0 { try randomOTs(into: UnsafeMutableBufferPointer(start: nil, count: 0)); return [] }
         var failure: SecureCompareError?
         let pairs = [(Block, Block)](unsafeUninitializedCapacity: m) { pairs, initialized in
             do throws(SecureCompareError) { try randomOTs(into: pairs) } catch { failure = error }

@@ -49,6 +49,29 @@ struct OTTests {
         #expect(mismatches == 0)
     }
 
+    @Test("IKNP byte accounting: u streams in frames of 2^15 OTs, exactly 16 bytes per padded OT plus 5 per frame",
+          arguments: [0, 1, 128, 32768, 32769, 3 * 32768 + 1000])
+    func iknpFrames(count: Int) throws {
+        let (_, _, server, client) = try runParties({ ch in
+            let sender = OTExtensionSender(channel: ch, rng: testRNG(43))
+            try sender.setup()
+            ch.setPhase("extension")
+            return try sender.randomOTs(count).count
+        }, { ch in
+            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(44))
+            try receiver.setup()
+            ch.setPhase("extension")
+            var g = testRNG(45)
+            return try receiver.randomOTs(choices: BitVector.random(count: count, rng: &g)).count
+        })
+        let padded = (count + 127) / 128 * 128
+        let frames = (padded + 32767) / 32768
+        let sent = client.statistics.phases["extension"]?.sent ?? 0
+        #expect(sent == 16 * padded + 5 * frames)
+        #expect(server.statistics.phases["extension"]?.received ?? 0 == sent)
+        #expect(client.statistics.phases["extension"]?.received ?? 0 == 0)
+    }
+
     @Test("IKNP random, chosen, correlated and bit OTs are correct for 10^6 OTs")
     func iknp() throws {
         let count = 1_000_000
