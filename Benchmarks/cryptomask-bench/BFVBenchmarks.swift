@@ -34,7 +34,7 @@ func bfvBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOpt
     // distinct ciphertexts (12 MB per call, bound by memory bandwidth).
     for (name, distinct) in [("bfv.mulacc", 8), ("bfv.mulacc.distinct", 64)] {
         run(name) {
-            let terms = 64
+            let terms = Int(options.values["terms"] ?? "64") ?? 64
             let pool = (0..<distinct).map { _ in (try? symmetric.encrypt(pt, rng: &rng))! }
             let cts = (0..<terms).map { pool[$0 % distinct] }
             let pts = (0..<terms).map { _ in (try? EvaluationPlaintext(pt))! }

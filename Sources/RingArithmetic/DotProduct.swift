@@ -22,34 +22,44 @@ extension RNSPoly {
         }
         let n = context.degree
         let rows = left.count
-        // Row r, limb i at flat[(r * L + i) * N ..< ...]: each row is one polynomial's layout.
         let polySize = context.limbCount * n
-        var flat = [UInt64](repeating: 0, count: rows * polySize)
-        flat.withUnsafeMutableBufferPointer { o in
-            withPointers(right[...]) { rp in
-                withPointerRows(left) { lp in
-                    for (limb, modulus) in context.moduli.enumerated() {
-                        // Rows in pairs: both rows of a pair share each load of `right`.
-                        var first = 0
-                        while first < rows {
-                            let group = min(2, rows - first)
-                            let columns = ColumnSums(modulus: modulus, rows: group, degree: n)
-                            columns.run(left: Array(lp[first ..< first + group]), right: rp, offset: limb * n,
-                                        into: (first ..< first + group).map { o.baseAddress! + $0 * polySize + limb * n })
-                            first += group
+        // Every residue of every row is written below (each tile's reduced sums), so the output
+        // arrays start uninitialized.
+        var outputs = [[UInt64]](repeating: [], count: rows)
+        withPointers(right[...]) { rp in
+            withPointerRows(left) { lp in
+                // Rows in pairs: both rows of a pair share each load of `right`.
+                var first = 0
+                while first < rows {
+                    let group = min(2, rows - first)
+                    let a = [UInt64](unsafeUninitializedCapacity: polySize) { row0, count0 in
+                        if group == 2 {
+                            outputs[first + 1] = [UInt64](unsafeUninitializedCapacity: polySize) { row1, count1 in
+                                sumLimbs(lp, first, group, rp, context, [row0.baseAddress!, row1.baseAddress!])
+                                count1 = polySize
+                            }
+                        } else {
+                            sumLimbs(lp, first, group, rp, context, [row0.baseAddress!])
                         }
+                        count0 = polySize
                     }
+                    outputs[first] = a
+                    first += group
                 }
             }
         }
-        return (0..<rows).map { r in
-            var poly = RNSPoly(zeroIn: context, form: .evaluation)
-            poly.data.withUnsafeMutableBufferPointer { d in
-                flat.withUnsafeBufferPointer { f in
-                    d.baseAddress!.update(from: f.baseAddress! + r * polySize, count: polySize)
-                }
-            }
-            return poly
+        return outputs.map { RNSPoly(context: context, uncheckedResidues: $0, form: .evaluation) }
+    }
+
+    /// The dot products of rows `first ..< first + group` (one or two) for every limb, written
+    /// to `out` (one pointer per row, `L*N` residues each).
+    private static func sumLimbs(_ left: [[UnsafePointer<UInt64>]], _ first: Int, _ group: Int, _ right: [UnsafePointer<UInt64>],
+                                 _ context: PolyContext, _ out: [UnsafeMutablePointer<UInt64>]) {
+        let n = context.degree
+        for (limb, modulus) in context.moduli.enumerated() {
+            let columns = ColumnSums(modulus: modulus, rows: group, degree: n)
+            columns.run(left: Array(left[first ..< first + group]), right: right, offset: limb * n,
+                        into: out.map { $0 + limb * n })
         }
     }
 }
@@ -119,9 +129,7 @@ struct ColumnSums {
                                 used += count
                                 k += count
                             }
-                            for r in 0..<rows {
-                                for j in 0..<tile { out[r][start + j] = modulus.reduce(sum(a, row: r, coefficient: j)) }
-                            }
+                            finish(a, tile: tile, into: out.map { $0 + start })
                         }
                     }
                 }
@@ -138,6 +146,19 @@ struct ColumnSums {
         case (29?, _): { a, x0, _, y, terms, base, tile in SplitProducts.oneRow29(a, x0, y, terms, base, tile) }
         case (_, 2): WideProducts.twoRows
         default: { a, x0, _, y, terms, base, tile in WideProducts.oneRow(a, x0, y, terms, base, tile) }
+        }
+    }
+
+    /// Writes the reduced sum of `(row r, coefficient j)` to `out[r][j]` for the tile.
+    func finish(_ a: UnsafeMutablePointer<UInt64>, tile: Int, into out: [UnsafeMutablePointer<UInt64>]) {
+        let (out0, out1) = (out[0], out[rows - 1])
+        switch split {
+        case 26?: SplitProducts.finish26(a, rows: rows, tile: tile, modulus: modulus, out0, out1)
+        case 29?: SplitProducts.finish29(a, rows: rows, tile: tile, modulus: modulus, out0, out1)
+        default:
+            for r in 0..<rows {
+                for j in 0..<tile { out[r][j] = modulus.reduce(sum(a, row: r, coefficient: j)) }
+            }
         }
     }
 

@@ -46,6 +46,14 @@ public struct RNSPoly: Sendable, Equatable {
         self.data = residues
     }
 
+    /// A polynomial from limb-major residues that the caller (in this package) guarantees
+    /// are `L*N` values each below its prime; not checked.
+    package init(context: PolyContext, uncheckedResidues residues: [UInt64], form: PolyForm) {
+        self.context = context
+        self.form = form
+        self.data = residues
+    }
+
     /// A coefficient-form polynomial from signed integer coefficients (`|c| < 2^63`), reduced
     /// into every limb. Branch-free in the values (used for secrets and errors).
     /// - Throws: `RingError.lengthMismatch` unless there are at most `N` coefficients.

@@ -81,6 +81,42 @@ enum SplitProducts {
         columns(a, x0, x1, y, terms, base, tile, width: 29, twoRows: true)
     }
 
+    /// `out_r[j] = (L + (S - L - H) 2^w + H 2^(2w)) mod p` for every row `r < rows` (one or
+    /// two; `out1` is ignored for one) and coefficient `j < tile`: the tile's reduced sums.
+    @inline(__always)
+    static func finish(_ a: UnsafeMutablePointer<UInt64>, rows: Int, tile: Int, modulus: Modulus, width w: UInt64,
+                       _ out0: UnsafeMutablePointer<UInt64>, _ out1: UnsafeMutablePointer<UInt64>) {
+        // Per pair of coefficients and row, three 2-lane vectors (L, S, H): six words.
+        var slot = a
+        var (o0, o1) = (out0, out1)
+        for _ in 0..<(tile >> 1) {
+            for r in 0..<rows {
+                let o = r == 0 ? o0 : o1
+                for lane in 0..<2 {
+                    // The middle sum S - L - H is exact in 64 bits (it is below S < 2^64).
+                    let (low, high) = (slot[lane], slot[4 &+ lane])
+                    let middle = slot[2 &+ lane] &- low &- high
+                    o[lane] = modulus.reduce(UInt128(low) &+ UInt128(middle) &<< w &+ UInt128(high) &<< (2 &* w))
+                }
+                slot += 6
+            }
+            o0 += 2
+            o1 += 2
+        }
+    }
+
+    @inline(never)
+    static func finish26(_ a: UnsafeMutablePointer<UInt64>, rows: Int, tile: Int, modulus: Modulus,
+                         _ out0: UnsafeMutablePointer<UInt64>, _ out1: UnsafeMutablePointer<UInt64>) {
+        finish(a, rows: rows, tile: tile, modulus: modulus, width: 26, out0, out1)
+    }
+
+    @inline(never)
+    static func finish29(_ a: UnsafeMutablePointer<UInt64>, rows: Int, tile: Int, modulus: Modulus,
+                         _ out0: UnsafeMutablePointer<UInt64>, _ out1: UnsafeMutablePointer<UInt64>) {
+        finish(a, rows: rows, tile: tile, modulus: modulus, width: 29, out0, out1)
+    }
+
     @inline(never)
     static func oneRow26(_ a: UnsafeMutablePointer<UInt64>, _ x: UnsafePointer<UnsafePointer<UInt64>>,
                          _ y: UnsafePointer<UnsafePointer<UInt64>>, _ terms: Int, _ base: Int, _ tile: Int) {
