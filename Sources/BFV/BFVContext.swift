@@ -134,7 +134,9 @@ public final class BFVContext: Sendable {
                         }
                         // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t), below 4p as
                         // t < p - 21: two conditional subtractions bring it below p.
-                        if lazy {
+                        if narrow {
+                            scaledNarrowLimb(mp.baseAddress!, sp.baseAddress!, limb, count: n, w: w, ws32: ws32, p: pv, lazy: lazy)
+                        } else if lazy {
                             for j in 0..<n { limb[j] = product(mp[j]) &+ UInt64(bitPattern: sp[j]) &+ pv }
                         } else {
                             for j in 0..<n {
@@ -200,5 +202,34 @@ public final class BFVContext: Sendable {
         let rounded = BigWord.divideRounded(BigWord.multiply(x, numerator), by: lv.q)
         let r = BigWord.remainder(rounded, word: numerator)
         return negative ? (numerator - r) % numerator : r
+    }
+}
+
+/// One limb of `BFVContext.scaled` for `t <= 2^32`, two coefficients per step in 64-bit vector
+/// lanes: every product is 32x32 -> 64 bits (`pmuludq` on baseline x86-64), which frees the
+/// scalar multiplier. `out[j] = m_j * w - floor(m_j * ws32 / 2^32) * p + small_j + p`, in
+/// `(0, 4p)` (or reduced below `p` unless `lazy`); `m_j < 2^32`, `ws32 < 2^32`, `N` even.
+private func scaledNarrowLimb(_ m: UnsafePointer<UInt64>, _ small: UnsafePointer<Int64>, _ out: UnsafeMutablePointer<UInt64>,
+                              count n: Int, w: UInt64, ws32: UInt64, p: UInt64, lazy: Bool) {
+    typealias V = SIMD2<UInt64>
+    let low32 = V(repeating: 0xFFFF_FFFF)
+    let (wLow, wHigh) = (V(repeating: w & 0xFFFF_FFFF), V(repeating: w >> 32))
+    let (pLow, pHigh) = (V(repeating: p & 0xFFFF_FFFF), V(repeating: p >> 32))
+    let quotient = V(repeating: ws32) & low32
+    let (pv, twoP) = (V(repeating: p), V(repeating: p << 1))
+    @inline(__always) func below(_ r: V, _ bound: V) -> V {
+        let d = r &- bound
+        return d &+ (bound & (V(repeating: 0) &- (d &>> 63)))
+    }
+    let source = UnsafeRawPointer(m), extra = UnsafeRawPointer(small), target = UnsafeMutableRawPointer(out)
+    for j in stride(from: 0, to: n, by: 2) {
+        // The masks only tell the compiler that the factors fit 32 bits (they compile away).
+        let x = source.loadUnaligned(fromByteOffset: 8 * j, as: V.self) & low32
+        let xw = x &* (wLow & low32) &+ ((x &* (wHigh & low32)) &<< 32)  // m*w mod 2^64
+        let q = (x &* quotient) &>> 32
+        let qp = q &* (pLow & low32) &+ ((q &* (pHigh & low32)) &<< 32)
+        var r = xw &- qp &+ extra.loadUnaligned(fromByteOffset: 8 * j, as: V.self) &+ pv
+        if !lazy { r = below(below(r, twoP), pv) }
+        target.storeBytes(of: r, toByteOffset: 8 * j, as: V.self)
     }
 }
