@@ -57,21 +57,28 @@ func samplerBenchmarks(_ run: (String, () -> BenchResult) -> Void) throws {
     }
 }
 
-/// `chacha.fourblocks`: ns per 64-byte block of the four-lane block function alone.
+/// `chacha.fourblocks`, `chacha.fiveblocks`: ns per 64-byte block of the four-lane block
+/// function and of the four-lane plus scalar one, alone.
 func chachaCoreBenchmark(_ run: (String, () -> BenchResult) -> Void) {
-    run("chacha.fourblocks") {
-        var key = [UInt32](repeating: 7, count: 8)
-        var out = [UInt32](repeating: 0, count: 64)
-        var counter: UInt32 = 0
-        let ns = key.withUnsafeMutableBufferPointer { k in
-            out.withUnsafeMutableBufferPointer { o in
-                measure(opsPerCall: 4) {
-                    ChaCha20.fourBlocks(key: UnsafePointer(k.baseAddress!), counter: counter, nonce: (1, 2, 3), into: o.baseAddress!)
-                    counter &+= 4
+    for (name, blocks) in [("chacha.fourblocks", 4), ("chacha.fiveblocks", 5)] {
+        run(name) {
+            var key = [UInt32](repeating: 7, count: 8)
+            var out = [UInt32](repeating: 0, count: 16 * blocks)
+            var counter: UInt32 = 0
+            let ns = key.withUnsafeMutableBufferPointer { k in
+                out.withUnsafeMutableBufferPointer { o in
+                    measure(opsPerCall: Double(blocks)) {
+                        if blocks == 4 {
+                            ChaCha20.fourBlocks(key: UnsafePointer(k.baseAddress!), counter: counter, nonce: (1, 2, 3), into: o.baseAddress!)
+                        } else {
+                            ChaCha20.fiveBlocks(key: UnsafePointer(k.baseAddress!), counter: counter, nonce: (1, 2, 3), into: o.baseAddress!)
+                        }
+                        counter &+= UInt32(blocks)
+                    }
                 }
             }
+            blackHole(out)
+            return BenchResult(name: name, ns: ns, fields: [("bytes", "64")])
         }
-        blackHole(out)
-        return BenchResult(name: "chacha.fourblocks", ns: ns, fields: [("bytes", "64")])
     }
 }

@@ -32,10 +32,10 @@ struct ChaCha20Tests {
         #expect(ChaCha20.xor(ct, key: rfcKey, nonce: nonce, counter: 1) == plaintext)
     }
 
-    @Test("four- and eight-block SIMD versions equal the block function")
+    @Test("four-, five- and eight-block versions equal the block function")
     func simdBlocks() {
         let key = (0..<8).map { UInt32($0 * 0x0101_0101) }
-        var reference = [UInt32](repeating: 0, count: 128), four = reference, eight = reference
+        var reference = [UInt32](repeating: 0, count: 128), four = reference, eight = reference, five = reference
         key.withUnsafeBufferPointer { k in
             for b in 0..<8 { reference.withUnsafeMutableBufferPointer { ChaCha20.block(key: k.baseAddress!, counter: 5 + UInt32(b), nonce: (1, 2, 3), into: $0.baseAddress! + 16 * b) } }
             four.withUnsafeMutableBufferPointer {
@@ -43,7 +43,9 @@ struct ChaCha20Tests {
                 ChaCha20.fourBlocks(key: k.baseAddress!, counter: 9, nonce: (1, 2, 3), into: $0.baseAddress! + 64)
             }
             eight.withUnsafeMutableBufferPointer { ChaCha20.eightBlocks(key: k.baseAddress!, counter: 5, nonce: (1, 2, 3), into: $0.baseAddress!) }
+            five.withUnsafeMutableBufferPointer { ChaCha20.fiveBlocks(key: k.baseAddress!, counter: 5, nonce: (1, 2, 3), into: $0.baseAddress!) }
         }
+        #expect(five[0..<80] == reference[0..<80])
         #expect(four == reference)
         #expect(eight == reference)
     }
