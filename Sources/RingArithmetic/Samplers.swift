@@ -40,13 +40,8 @@ public enum Sampler {
                             // The field at bit `position` lies inside the 8 bytes starting at
                             // byte `position / 8` (offset at most 7, plus at most 57 bits): one
                             // unaligned load, within the spare word after the needed ones.
-                            let bytes = UnsafeRawPointer(w.baseAddress!)
-                            for _ in 0..<batch {
-                                let x = bytes.loadUnaligned(fromByteOffset: position >> 3, as: UInt64.self) >> UInt64(position & 7) & mask
-                                limb[accepted] = x
-                                accepted += x < p ? 1 : 0
-                                position += b
-                            }
+                            accepted = acceptFields(UnsafeRawPointer(w.baseAddress!), from: position, width: b, count: batch,
+                                                    below: p, into: limb, accepted: accepted)
                             return
                         }
                         #endif
@@ -67,6 +62,24 @@ public enum Sampler {
             }
         }
         return poly
+    }
+
+    /// Rejection over `count` consecutive `b`-bit fields (`b <= 57`) from bit `position` of
+    /// `bytes` (little-endian, readable 8 bytes past the last field's first byte): writes each
+    /// field at `limb[accepted]`, counting it when below `p`. Returns the new accepted count.
+    /// A small function of its own so the loop keeps every value in a register.
+    @inline(never)
+    static func acceptFields(_ bytes: UnsafeRawPointer, from position: Int, width b: Int, count: Int, below p: UInt64,
+                             into limb: UnsafeMutablePointer<UInt64>, accepted: Int) -> Int {
+        let mask: UInt64 = (1 << UInt64(b)) &- 1
+        var (position, accepted) = (position, accepted)
+        for _ in 0..<count {
+            let x = bytes.loadUnaligned(fromByteOffset: position &>> 3, as: UInt64.self) &>> UInt64(position & 7) & mask
+            limb[accepted] = x
+            accepted &+= x < p ? 1 : 0
+            position &+= b
+        }
+        return accepted
     }
 
     /// A value uniform in `[0, bound)`, `bound >= 1`, by rejection on the smallest bit mask.
