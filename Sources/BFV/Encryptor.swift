@@ -38,10 +38,14 @@ public struct Encryptor: Sendable {
 
     /// A public-key encryption of zero whose `c0` noise is uniform in `[-flooding, flooding]`
     /// (the re-randomizer of circuit privacy); with `flooding == nil` it has ordinary error.
-    /// - Throws: `BFVError.unsupportedOperation` under a secret key.
+    /// - Throws: `BFVError.unsupportedOperation` under a secret key; `BFVError.invalidValue`
+    ///   unless `1 <= flooding < 2^126`.
     public func encryptZero(flooding: UInt128?, rng: inout ChaChaDRBG) throws(BFVError) -> Ciphertext {
         guard case .publicKey(let pk) = key else {
             throw BFVError.unsupportedOperation("flooded encryptions of zero need a public key")
+        }
+        if let f = flooding, f < 1 || f >= UInt128(1) << 126 {
+            throw BFVError.invalidValue("flooding bound must be in 1 ..< 2^126")
         }
         return encryptZeroPublic(pk, flooding: flooding, rng: &rng)
     }
@@ -77,6 +81,26 @@ public struct Encryptor: Sendable {
         }
         e.assumeForm(.evaluation)
         return Ciphertext(context: context, polys: [e, a], seed: seed)
+    }
+
+    /// `ct + (p0*u + e1, p1*u + e2)` with `e1` flooded, in coefficient form: the key products are
+    /// summed with `ct` in evaluation form and transformed back once, and both errors join after
+    /// the inverse transform, so they need no forward transform (two NTTs per limb fewer than
+    /// adding a ready encryption of zero and leaving evaluation form later).
+    func addingFloodedZero(to ct: Ciphertext, _ pk: PublicKey, flooding: UInt128, rng: inout ChaChaDRBG) -> Ciphertext {
+        var (u, _) = Sampler.ternaryPoly(context.ring, rng: &rng)
+        u.forwardNTT()
+        let e1 = Flooding.noise(context.ring, bound: flooding, rng: &rng)
+        let e2 = Sampler.errorPoly(context.ring, rng: &rng)
+        let rows = [(pk.p0, e1), (pk.p1, e2)].enumerated().map { i, keyAndError in
+            var c = keyAndError.0 * u
+            if ct.form == .evaluation { c.add(ct.polys[i]) }
+            c.inverseNTT()
+            if ct.form == .coefficient { c.add(ct.polys[i]) }
+            c.add(keyAndError.1)
+            return c
+        }
+        return Ciphertext(context: context, polys: rows)
     }
 
     /// `(p0*u + e1 + extra, p1*u + e2)`, `u` ternary; `e1` flooded when asked. Evaluation form.

@@ -122,12 +122,17 @@ public struct Evaluator: Sendable {
     /// uniform in `[-flooding, flooding]` (smudging). With `flooding >= 2^40 * E * count`, where
     /// `E` bounds `ct`'s noise and `count` the coefficients the key owner will see, the result is
     /// statistically (2^-40) independent of how `ct` was computed. Level 0 only.
-    /// - Throws: `BFVError.unsupportedOperation` below level 0 or for size 3.
+    ///
+    /// The result is in coefficient form, ready for `switchToPowerOfTwo(_:bits:)` or
+    /// serialization: the errors are added after the one inverse transform. Cost: one forward
+    /// and two inverse NTTs per limb, two products, `N` flooding draws.
+    /// - Throws: `BFVError.unsupportedOperation` below level 0 or for size 3;
+    ///   `BFVError.invalidValue` unless `1 <= flooding < 2^126`.
     public func rerandomize(_ ct: Ciphertext, publicKey: PublicKey, flooding: UInt128, rng: inout ChaChaDRBG) throws(BFVError) -> Ciphertext {
         try check(ct)
         guard ct.level == 0, ct.size == 2 else { throw BFVError.unsupportedOperation("re-randomize a size-2 ciphertext at level 0") }
         guard publicKey.context === context else { throw BFVError.parameterMismatch }
-        let zero = try Encryptor(publicKey: publicKey).encryptZero(flooding: flooding, rng: &rng)
-        return try add(ct, zero)
+        guard flooding >= 1, flooding < UInt128(1) << 126 else { throw BFVError.invalidValue("flooding bound must be in 1 ..< 2^126") }
+        return Encryptor(publicKey: publicKey).addingFloodedZero(to: ct, publicKey, flooding: flooding, rng: &rng)
     }
 }

@@ -41,6 +41,29 @@ struct FloodingTests {
         let spread = a.map { abs($0) }.max()!
         #expect(spread > Double(bound) * 0.9 && spread < Double(bound) * 1.1)
     }
+
+    @Test("re-randomization takes either form, returns coefficient form, and rejects bounds outside 1 ..< 2^126")
+    func rerandomizeForms() throws {
+        let ctx = Fixtures.coefficient
+        var rng = testRNG(31)
+        let sk = SecretKey(context: ctx, rng: &rng)
+        let pk = PublicKey(secretKey: sk, rng: &rng)
+        let ev = Evaluator(context: ctx), dec = Decryptor(secretKey: sk)
+        let encoder = CoefficientEncoder(context: ctx)
+        let message = (0..<ctx.degree).map { Int64($0 % 19) - 9 }
+        let evaluation = try Encryptor(secretKey: sk).encrypt(encoder.encode(message), rng: &rng)
+        var coefficient = evaluation
+        coefficient.toCoefficientForm()
+        for ct in [evaluation, coefficient] {
+            let r = try ev.rerandomize(ct, publicKey: pk, flooding: 1 << 30, rng: &rng)
+            #expect(r.form == .coefficient)
+            #expect(try encoder.decode(dec.decrypt(r)) == message)
+        }
+        for bad: UInt128 in [0, UInt128(1) << 126] {
+            #expect(throws: BFVError.self) { try ev.rerandomize(evaluation, publicKey: pk, flooding: bad, rng: &rng) }
+            #expect(throws: BFVError.self) { try Encryptor(publicKey: pk).encryptZero(flooding: bad, rng: &rng) }
+        }
+    }
 }
 
 /// An encryption of zero with a known constant offset added to its noise.
