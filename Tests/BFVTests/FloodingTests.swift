@@ -7,14 +7,17 @@ func ksCritical(_ n: Int, _ m: Int) -> Double { Statistics.kolmogorovSmirnovCrit
 
 @Suite("Flooding")
 struct FloodingTests {
+    /// Fresh keys for `ctx` with the objects every test here uses.
+    func keyed(_ ctx: BFVContext, _ rng: inout ChaChaDRBG) -> (SecretKey, PublicKey, Evaluator, Decryptor, CoefficientEncoder) {
+        let sk = SecretKey(context: ctx, rng: &rng)
+        return (sk, PublicKey(secretKey: sk, rng: &rng), Evaluator(context: ctx), Decryptor(secretKey: sk), CoefficientEncoder(context: ctx))
+    }
+
     @Test("re-randomization with flooding makes different noises indistinguishable (KS) and decrypts correctly")
     func smudging() throws {
         let ctx = Fixtures.coefficient
         var rng = testRNG(30)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let pk = PublicKey(secretKey: sk, rng: &rng)
-        let ev = Evaluator(context: ctx), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx)
+        let (sk, pk, ev, dec, encoder) = keyed(ctx, &rng)
         let pt = try encoder.encode((0..<ctx.degree).map { Int64($0 % 77) - 38 })
         let offset: Int64 = 1 << 20
         // B carries extra noise 2^20 on every coefficient: add offset to c0 through a plaintext
@@ -46,10 +49,7 @@ struct FloodingTests {
     func rerandomizeForms() throws {
         let ctx = Fixtures.coefficient
         var rng = testRNG(31)
-        let sk = SecretKey(context: ctx, rng: &rng)
-        let pk = PublicKey(secretKey: sk, rng: &rng)
-        let ev = Evaluator(context: ctx), dec = Decryptor(secretKey: sk)
-        let encoder = CoefficientEncoder(context: ctx)
+        let (sk, pk, ev, dec, encoder) = keyed(ctx, &rng)
         let message = (0..<ctx.degree).map { Int64($0 % 19) - 9 }
         let evaluation = try Encryptor(secretKey: sk).encrypt(encoder.encode(message), rng: &rng)
         var coefficient = evaluation
