@@ -160,22 +160,41 @@ public final class BFVContext: Sendable {
     func scaleAndRoundRNS(_ x: [UInt64], level: Int, numerator: UInt64) -> [UInt64] {
         let ring = levels[level].ring
         let n = degree
+        let t = Double(numerator)
+        // Rounding without libm calls (baseline x86-64 has no roundsd): for |v| < 2^51, adding
+        // 1.5 * 2^52 rounds v to an integer k (ties to even), and the sum's low 52 bits hold
+        // 2^51 + k.
+        let magic = 6_755_399_441_055_744.0
+        @inline(__always) func nearest(_ v: Double) -> (Int64, Double) {
+            let r = v + magic
+            return (Int64(bitPattern: r.bitPattern & ((1 << 52) - 1)) &- (1 << 51), r - magic)
+        }
         var whole = [UInt64](repeating: 0, count: n)
         var fraction = [Double](repeating: 0, count: n)
-        let t = Double(numerator)
-        for (i, m) in ring.moduli.enumerated() {
-            let (inv, invShoup) = ring.crt.cofactorInverse(i)
-            let factor = t / Double(m.value)
-            for j in 0..<n {
-                let y = m.multiplyShoup(x[i * n + j], inv, invShoup)
-                // numerator * y / p_i, split into whole and fractional parts to keep precision.
-                let term = Double(y) * factor
-                let w = term.rounded(.down)
-                whole[j] &+= UInt64(w)
-                fraction[j] += term - w
+        x.withUnsafeBufferPointer { xp in
+            whole.withUnsafeMutableBufferPointer { wp in
+                fraction.withUnsafeMutableBufferPointer { fp in
+                    for (i, m) in ring.moduli.enumerated() {
+                        let (inv, invShoup) = ring.crt.cofactorInverse(i)
+                        let factor = t / Double(m.value)
+                        let xi = xp.baseAddress! + i * n
+                        for j in 0..<n {
+                            let y = m.multiplyShoup(xi[j], inv, invShoup)
+                            // numerator * y / p_i in [0, numerator): its nearest integer, and the
+                            // remainder in [-1/2, 1/2] (exact) kept apart for precision.
+                            let term = Double(Int64(bitPattern: y)) * factor
+                            let (k, rounded) = nearest(term)
+                            wp[j] &+= UInt64(bitPattern: k)
+                            fp[j] += term - rounded
+                        }
+                    }
+                }
             }
         }
-        return (0..<n).map { j in (whole[j] &+ UInt64(fraction[j].rounded())) % numerator }
+        // The remainders sum to within L/2 of zero: adding numerator * L keeps every total
+        // nonnegative before it is reduced.
+        let offset = numerator &* UInt64(ring.limbCount)
+        return (0..<n).map { j in (whole[j] &+ UInt64(bitPattern: nearest(fraction[j]).0) &+ offset) % numerator }
     }
 
     /// `round(numerator * x / q) mod numerator` for a centered `x` given by its residues mod `q` of
