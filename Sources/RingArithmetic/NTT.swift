@@ -191,6 +191,25 @@ public struct NTTTables: Sendable {
             // All stages but the last (Gentleman-Sande, values kept in [0, 2p)).
             while m > 2 {
                 let h = m >> 1
+                if t == 1 && h > 2 {
+                    // The first two stages merged (t = 1 then t = 2): each group of four values
+                    // passes both layers in registers.
+                    let h2 = h >> 1
+                    for i in 0..<h2 {
+                        let x = a + 4 * i
+                        let (w0, w0s) = (roots[2 * (h + 2 * i)], roots[2 * (h + 2 * i) + 1])
+                        let (w1, w1s) = (roots[2 * (h + 2 * i + 1)], roots[2 * (h + 2 * i + 1) + 1])
+                        let (w, ws) = (roots[2 * (h2 + i)], roots[2 * (h2 + i) + 1])
+                        var (x0, x1) = NTTTables.inverseButterflyValues(x[0], x[1], w0, w0s, p, twoP)
+                        var (x2, x3) = NTTTables.inverseButterflyValues(x[2], x[3], w1, w1s, p, twoP)
+                        (x0, x2) = NTTTables.inverseButterflyValues(x0, x2, w, ws, p, twoP)
+                        (x1, x3) = NTTTables.inverseButterflyValues(x1, x3, w, ws, p, twoP)
+                        (x[0], x[1], x[2], x[3]) = (x0, x1, x2, x3)
+                    }
+                    t = 4
+                    m = h2
+                    continue
+                }
                 if t == 1 {
                     for i in 0..<h {
                         let w = roots[2 * (h + i)]
@@ -246,12 +265,15 @@ public struct NTTTables: Sendable {
         _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafeMutablePointer<UInt64>,
         _ w: UInt64, _ ws: UInt64, _ p: UInt64, _ twoP: UInt64
     ) {
-        let u = x.pointee
-        let v = y.pointee
-        x.pointee = Modulus.subtract(u &+ v, ifAtLeast: twoP)
+        (x.pointee, y.pointee) = inverseButterflyValues(x.pointee, y.pointee, w, ws, p, twoP)
+    }
+
+    /// The Gentleman-Sande butterfly on values in `[0, 2p)`.
+    @inlinable @inline(__always)
+    static func inverseButterflyValues(_ u: UInt64, _ v: UInt64, _ w: UInt64, _ ws: UInt64, _ p: UInt64, _ twoP: UInt64) -> (UInt64, UInt64) {
         let d = u &- v &+ twoP  // [0, 4p)
         let q = d.multipliedFullWidth(by: ws).high
-        y.pointee = d &* w &- q &* p
+        return (Modulus.subtract(u &+ v, ifAtLeast: twoP), d &* w &- q &* p)
     }
 
     /// Forward NTT of a buffer of `N` residues (convenience for arrays).
