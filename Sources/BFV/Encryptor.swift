@@ -92,12 +92,13 @@ public struct Encryptor: Sendable {
         u.forwardNTT()
         let e1 = Flooding.noise(context.ring, bound: flooding, rng: &rng)
         let e2 = Sampler.errorPoly(context.ring, rng: &rng)
-        let rows = [(pk.p0, e1), (pk.p1, e2)].enumerated().map { i, keyAndError in
-            var c = keyAndError.0 * u
+        let (p0u, p1u) = pk.products(u)
+        let rows = [(p0u, e1), (p1u, e2)].enumerated().map { i, productAndError in
+            var c = productAndError.0
             if ct.form == .evaluation { c.add(ct.polys[i]) }
             c.inverseNTT()
             if ct.form == .coefficient { c.add(ct.polys[i]) }
-            c.add(keyAndError.1)
+            c.add(productAndError.1)
             return c
         }
         return Ciphertext(context: context, polys: rows)
@@ -113,9 +114,8 @@ public struct Encryptor: Sendable {
         if let extra { e1.add(extra) }
         e1.forwardNTT()
         e2.forwardNTT()
-        var c0 = pk.p0 * u
+        var (c0, c1) = pk.products(u)
         c0.add(e1)
-        var c1 = pk.p1 * u
         c1.add(e2)
         return Ciphertext(context: context, polys: [c0, c1])
     }

@@ -35,9 +35,7 @@ public struct SecretKey: Sendable, CustomStringConvertible {
         self.coefficients = coefficients
         let e = poly.inEvaluationForm()
         self.evaluation = e
-        let n = context.degree
-        let residues = e.residues
-        self.evaluationShoup = (0..<residues.count).map { context.ring.moduli[$0 / n].shoupPrecompute(residues[$0]) }
+        self.evaluationShoup = e.shoupQuotients
     }
 
     /// `-(a*s + e)` in evaluation form for a fresh error `e`: the first half of an encryption of
@@ -70,6 +68,8 @@ public struct PublicKey: Sendable, DerivedKey {
     let p1: RNSPoly
     /// The seed of `a`.
     let seed: Seed
+    /// Shoup quotients of `p0` and `p1` (products with `u` in every public-key encryption).
+    let p0Shoup: [UInt64], p1Shoup: [UInt64]
 
     /// Derives a public key from a secret key with randomness from `rng`.
     public init(secretKey: SecretKey, rng: inout ChaChaDRBG) {
@@ -85,6 +85,16 @@ public struct PublicKey: Sendable, DerivedKey {
         self.p0 = p0
         self.seed = seed
         self.p1 = expandUniform(context.ring, seed: seed, stream: Streams.uniformA)
+        self.p0Shoup = p0.shoupQuotients
+        self.p1Shoup = p1.shoupQuotients
+    }
+
+    /// `(p0 * u, p1 * u)` for `u` in evaluation form.
+    func products(_ u: RNSPoly) -> (RNSPoly, RNSPoly) {
+        var (c0, c1) = (u, u)
+        c0.multiply(byFixed: p0, quotients: p0Shoup)
+        c1.multiply(byFixed: p1, quotients: p1Shoup)
+        return (c0, c1)
     }
 }
 
