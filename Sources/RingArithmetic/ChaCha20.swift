@@ -124,7 +124,7 @@ public enum ChaCha20 {
     /// Computes five consecutive blocks (counters `counter ..< counter+5`) into `output` (80
     /// words): four in SIMD lanes as `fourBlocks` does and the fifth in scalar registers, round
     /// by round alongside. The scalar block runs on the integer units, which the vector rounds
-    /// leave idle: 8% less time per block than `fourBlocks` on the development machine
+    /// leave idle: about 10% less time per block than `fourBlocks` on the development machine
     /// (`chacha.fiveblocks`). Same result as five `block` calls.
     @inlinable
     public static func fiveBlocks(
