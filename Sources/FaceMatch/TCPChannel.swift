@@ -184,7 +184,11 @@ public final class TCPListener: @unchecked Sendable {
             getnameinfo($0, length, &host, socklen_t(host.count), &service, socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
         } }
         guard ok == 0 else { return "unknown" }
-        return "\(String(cString: host)):\(String(cString: service))"
+        // The text up to the terminating NUL (getnameinfo always writes one within the buffer).
+        func text(_ c: [CChar]) -> String {
+            String(decoding: c.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return "\(text(host)):\(text(service))"
     }
 
     /// Stops listening.
