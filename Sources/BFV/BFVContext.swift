@@ -121,22 +121,22 @@ public final class BFVContext: Sendable {
             let w = lv.qDivT[i]
             let pv = p.value
             let twoP = pv << 1
-            // Quotient estimate of floor(m_j * w / p): with m_j < 2^32 and ws32 = floor(w * 2^32 / p),
-            // (m_j * ws32) >> 32 is that floor or one less, so m_j * w - q * p is in [0, 2p) (a
-            // Shoup product with 64-bit multiplies only); otherwise the 128-bit Shoup product.
-            let ws32 = narrow ? UInt64(truncatingIfNeeded: (UInt128(w) << 32) / UInt128(pv)) : 0
-            let ws = p.shoupPrecompute(w)
+            // floor(q/t)*m_j - Q*p in [0, 2p) for a quotient estimate Q: with m_j < 2^32 and
+            // ws32 = floor(w * 2^32 / p), Q = (m_j * ws32) >> 32 is floor(m_j * w / p) or one
+            // less (64-bit products only, in vector lanes); otherwise the 128-bit Shoup product.
             m.withUnsafeBufferPointer { mp in
                 small.withUnsafeBufferPointer { sp in
                     out.withLimb(i) { limb in
-                        @inline(__always) func product(_ x: UInt64) -> UInt64 {
-                            narrow ? x &* w &- ((x &* ws32) >> 32) &* pv : p.multiplyShoupLazy(x, w, ws)
-                        }
-                        // floor(q/t)*m in [0, 2p) plus small + p in (0, 3p + t), below 4p as
-                        // t < p - 21: two conditional subtractions bring it below p.
+                        // Plus small + p: in (0, 3p + t), below 4p as t < p - 21; two conditional
+                        // subtractions bring it below p.
                         if narrow {
+                            let ws32 = UInt64(truncatingIfNeeded: (UInt128(w) << 32) / UInt128(pv))
                             scaledNarrowLimb(mp.baseAddress!, sp.baseAddress!, limb, count: n, w: w, ws32: ws32, p: pv, lazy: lazy)
-                        } else if lazy {
+                            return
+                        }
+                        let ws = p.shoupPrecompute(w)
+                        @inline(__always) func product(_ x: UInt64) -> UInt64 { p.multiplyShoupLazy(x, w, ws) }
+                        if lazy {
                             for j in 0..<n { limb[j] = product(mp[j]) &+ UInt64(bitPattern: sp[j]) &+ pv }
                         } else {
                             for j in 0..<n {

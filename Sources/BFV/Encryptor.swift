@@ -84,9 +84,10 @@ public struct Encryptor: Sendable {
     }
 
     /// `ct + (p0*u + e1, p1*u + e2)` with `e1` flooded, in coefficient form: the key products are
-    /// summed with `ct` in evaluation form and transformed back once, and both errors join after
-    /// the inverse transform, so they need no forward transform (two NTTs per limb fewer than
-    /// adding a ready encryption of zero and leaving evaluation form later).
+    /// summed with `ct` in evaluation form (or `ct` joins after, if in coefficient form) and
+    /// transformed back once, and both errors join after the inverse transform, so they need no
+    /// forward transform (two NTTs per limb fewer than adding a ready encryption of zero and
+    /// leaving evaluation form later).
     func addingFloodedZero(to ct: Ciphertext, _ pk: PublicKey, flooding: UInt128, rng: inout ChaChaDRBG) -> Ciphertext {
         var (u, _) = Sampler.ternaryPoly(context.ring, rng: &rng)
         u.forwardNTT()

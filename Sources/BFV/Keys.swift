@@ -58,7 +58,7 @@ public struct SecretKey: Sendable, CustomStringConvertible {
 }
 
 /// The BFV public key `(p0, p1) = (-(a*s + e), a)` with `a` expanded from a seed.
-/// Memory: `8 L N` bytes for `p0` plus the expanded `a`.
+/// Memory: `32 L N` bytes: `p0`, the expanded `a` and their Shoup quotients.
 public struct PublicKey: Sendable, DerivedKey {
     /// The parameters.
     public let context: BFVContext
