@@ -144,9 +144,9 @@ public struct NTTTables: Sendable {
             // Last three stages merged (t = 4, 2, 1): each group of eight values is finished
             // while it sits in registers (seven twiddles per group).
             if t == 4 {
+                @inline(__always) func root(_ k: Int) -> (UInt64, UInt64) { (roots[2 * k], roots[2 * k + 1]) }
                 for i in 0..<m {
                     let x = a + 8 * i
-                    @inline(__always) func root(_ k: Int) -> (UInt64, UInt64) { (roots[2 * k], roots[2 * k + 1]) }
                     var v = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
                     let (w, ws) = root(m + i)
                     (v.0, v.4) = NTTTables.butterflyValues(v.0, v.4, w, ws, p, twoP)
