@@ -43,7 +43,8 @@ final class ServerProcess {
 
     init(db: String, threshold: Double) throws {
         logURL = URL(fileURLWithPath: db + ".serve.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        // A failure here surfaces at once: FileHandle(forWritingTo:) throws for a missing file.
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: logURL)
         process.executableURL = URL(fileURLWithPath: cryptomaskBinary)
         process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"]
