@@ -68,4 +68,37 @@ struct ChaCha20Tests {
         #expect("\(seed)" == "Seed(<redacted>)")
         #expect(throws: RingError.self) { try Seed(bytes: [1, 2, 3]) }
     }
+
+    @Test("DRBG words across many refills are the RFC key stream, through next() and fill(words:) alike")
+    func drbgRefills() throws {
+        let seed = try Seed(bytes: rfcKey)
+        // 41 blocks: several refills of any size (5 or 8 blocks) and a partial one.
+        let stream = ChaCha20.xor([UInt8](repeating: 0, count: 41 * 64), key: rfcKey,
+                                  nonce: [7, 0, 0, 0, 0, 0, 0, 0, 0x4b, 0x53, 0x4d, 0x43], counter: 0)
+        var expected = [UInt64](repeating: 0, count: stream.count / 8)
+        for (i, byte) in stream.enumerated() { expected[i / 8] |= UInt64(byte) << UInt64(8 * (i % 8)) }
+        var g = ChaChaDRBG(seed: seed, stream: 7)
+        #expect((0..<expected.count).map { _ in g.next() } == expected)
+        // Irregular chunks: some inside a refill, some spanning several, some whole refills.
+        var h = ChaChaDRBG(seed: seed, stream: 7)
+        var words = [UInt64](repeating: 0, count: expected.count)
+        var done = 0
+        for chunk in [1, 7, 40, 3, 80, 33, 2, 64].cycled() {
+            let n = min(chunk, expected.count - done)
+            if n == 0 { break }
+            words.withUnsafeMutableBufferPointer { h.fill(words: $0.baseAddress! + done, count: n) }
+            done += n
+        }
+        #expect(words == expected)
+    }
+}
+
+extension Array {
+    /// The elements repeated without end.
+    func cycled() -> UnfoldSequence<Element, Int> {
+        sequence(state: 0) { i in
+            defer { i = (i + 1) % count }
+            return self[i]
+        }
+    }
 }
