@@ -17,30 +17,17 @@ public struct Decryptor: Sendable {
         var c = ct
         c.toEvaluationForm()
         var x = c.polys[0]
-        if level == 0 && c.polys.count == 2 {
-            // c0 + c1*s in one pass with the key's Shoup quotients (three 64-bit multiplies per
-            // residue instead of a 128-bit reduction).
-            let n = context.degree
-            c.polys[1].residues.withUnsafeBufferPointer { c1 in
-                secretKey.evaluation.residues.withUnsafeBufferPointer { sp in
-                    secretKey.evaluationShoup.withUnsafeBufferPointer { sq in
-                        for (i, m) in context.ring.moduli.enumerated() {
-                            x.withLimb(i) { c0 in
-                                for j in 0..<n {
-                                    let k = i * n + j
-                                    c0[j] = m.add(c0[j], m.multiplyShoup(c1[k], sp[k], sq[k]))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            x.inverseNTT()
-            return x
-        }
         var power = s
         for i in 1..<c.polys.count {
-            x.add(c.polys[i] * power)
+            var term = c.polys[i]
+            if i == 1 && level == 0 {
+                // The key's Shoup quotients: three 64-bit multiplies per residue instead of a
+                // 128-bit reduction (they exist for the full modulus only).
+                term.multiply(byFixed: s, quotients: secretKey.evaluationShoup)
+            } else {
+                term.multiply(power)
+            }
+            x.add(term)
             if i + 1 < c.polys.count { power.multiply(s) }
         }
         x.inverseNTT()

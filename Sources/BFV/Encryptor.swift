@@ -44,9 +44,7 @@ public struct Encryptor: Sendable {
         guard case .publicKey(let pk) = key else {
             throw BFVError.unsupportedOperation("flooded encryptions of zero need a public key")
         }
-        if let f = flooding, f < 1 || f >= UInt128(1) << 126 {
-            throw BFVError.invalidValue("flooding bound must be in 1 ..< 2^126")
-        }
+        if let f = flooding { try Flooding.check(f) }
         return encryptZeroPublic(pk, flooding: flooding, rng: &rng)
     }
 

@@ -132,7 +132,7 @@ public struct Evaluator: Sendable {
         try check(ct)
         guard ct.level == 0, ct.size == 2 else { throw BFVError.unsupportedOperation("re-randomize a size-2 ciphertext at level 0") }
         guard publicKey.context === context else { throw BFVError.parameterMismatch }
-        guard flooding >= 1, flooding < UInt128(1) << 126 else { throw BFVError.invalidValue("flooding bound must be in 1 ..< 2^126") }
+        try Flooding.check(flooding)
         return Encryptor(publicKey: publicKey).addingFloodedZero(to: ct, publicKey, flooding: flooding, rng: &rng)
     }
 }

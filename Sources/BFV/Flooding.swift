@@ -6,10 +6,19 @@ import RingArithmetic
 /// distances add over every coefficient the other party sees (choose
 /// `bound >= 2^40 * E * count`). Cost: `N` rejection-sampled 128-bit draws.
 public enum Flooding {
+    /// The bounds `noise` accepts: `1 ..< 2^126`.
+    public static let validBounds: Range<UInt128> = 1 ..< UInt128(1) << 126
+
+    /// Throws unless `bound` is in `validBounds` (for callers that take it from a user).
+    /// - Throws: `BFVError.invalidValue`.
+    static func check(_ bound: UInt128) throws(BFVError) {
+        guard validBounds.contains(bound) else { throw BFVError.invalidValue("flooding bound must be in 1 ..< 2^126") }
+    }
+
     /// The polynomial of flooding noise.
-    /// - Precondition: `1 <= bound < 2^126`.
+    /// - Precondition: `bound` in `validBounds`.
     public static func noise(_ ring: PolyContext, bound: UInt128, rng: inout ChaChaDRBG) -> RNSPoly {
-        precondition(bound >= 1 && bound < UInt128(1) << 126, "flooding bound must be in 1 ..< 2^126")
+        precondition(validBounds.contains(bound), "flooding bound must be in 1 ..< 2^126")
         let width = 2 * bound + 1
         let mask = UInt128.max >> (width - 1).leadingZeroBitCount
         var poly = RNSPoly(zeroIn: ring)

@@ -129,7 +129,7 @@ struct ColumnSums {
                                 used += count
                                 k += count
                             }
-                            finish(a, tile: tile, into: out.map { $0 + start })
+                            finish(a, tile: tile, into: out, at: start)
                         }
                     }
                 }
@@ -149,15 +149,15 @@ struct ColumnSums {
         }
     }
 
-    /// Writes the reduced sum of `(row r, coefficient j)` to `out[r][j]` for the tile.
-    func finish(_ a: UnsafeMutablePointer<UInt64>, tile: Int, into out: [UnsafeMutablePointer<UInt64>]) {
-        let (out0, out1) = (out[0], out[rows - 1])
+    /// Writes the reduced sum of `(row r, coefficient j)` to `out[r][start + j]` for the tile.
+    func finish(_ a: UnsafeMutablePointer<UInt64>, tile: Int, into out: [UnsafeMutablePointer<UInt64>], at start: Int) {
+        let (out0, out1) = (out[0] + start, out[rows - 1] + start)
         switch split {
         case 26?: SplitProducts.finish26(a, rows: rows, tile: tile, modulus: modulus, out0, out1)
         case 29?: SplitProducts.finish29(a, rows: rows, tile: tile, modulus: modulus, out0, out1)
         default:
             for r in 0..<rows {
-                for j in 0..<tile { out[r][j] = modulus.reduce(sum(a, row: r, coefficient: j)) }
+                for j in 0..<tile { out[r][start + j] = modulus.reduce(sum(a, row: r, coefficient: j)) }
             }
         }
     }
