@@ -27,3 +27,20 @@ extension BFVError {
         do { return try body() } catch { throw BFVError.ring(error) }
     }
 }
+
+extension BFVError: CustomStringConvertible {
+    /// One line a user can act on.
+    public var description: String {
+        switch self {
+        case .invalidParameters(let s): return "invalid BFV parameters: \(s)"
+        case .ring(let e): return "\(e)"
+        case .parameterMismatch: return "objects from different BFV parameter sets were combined"
+        case .invalidValue(let s): return "value out of range: \(s)"
+        case .malformed(let s): return "malformed serialized data: \(s)"
+        case .fingerprintMismatch(let e, let f):
+            return "serialized data made for other parameters (fingerprint \(String(f, radix: 16)), expected \(String(e, radix: 16)))"
+        case .unsupportedVersion(let v): return "unsupported serialization version \(v)"
+        case .unsupportedOperation(let s): return "unsupported operation: \(s)"
+        }
+    }
+}

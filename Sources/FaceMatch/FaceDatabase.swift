@@ -27,12 +27,18 @@ public struct FaceDatabase: Sendable, Equatable {
     /// Appends an already quantized template (every value in -127 ... 127).
     /// - Throws: `FaceMatchError.invalidEmbedding` for a wrong length or the value -128.
     public mutating func append(id: UInt64, template: [Int8]) throws(FaceMatchError) {
+        try FaceDatabase.validate(template, dimension: dimension)
+        ids.append(id)
+        templates.append(contentsOf: template)
+    }
+
+    /// Checks a quantized template: `dimension` values, each in -127 ... 127.
+    /// - Throws: `FaceMatchError.invalidEmbedding` saying what is wrong.
+    public static func validate(_ template: [Int8], dimension: Int) throws(FaceMatchError) {
         guard template.count == dimension else {
             throw FaceMatchError.invalidEmbedding("template of \(template.count) values, expected \(dimension)")
         }
         guard !template.contains(-128) else { throw FaceMatchError.invalidEmbedding("template value -128 is outside -127 ... 127") }
-        ids.append(id)
-        templates.append(contentsOf: template)
     }
 
     /// Reserves room for `count` more templates.

@@ -31,7 +31,16 @@ public final class MatchClient {
     public func connect() throws(FaceMatchError) {
         channel.setPhase("hello")
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.hello, Hello(dimension: dimension).bytes) }
-        let reply = try HelloReply(FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.helloReply) })
+        let replyBytes: [UInt8]
+        do { replyBytes = try channel.receive(.helloReply) } catch {
+            switch error {
+            case .frameTooLarge, .unexpectedMessage:
+                // Whatever answered does not frame messages as CryptoMask does.
+                throw FaceMatchError.protocolViolation("the peer is not a CryptoMask server (its first reply is not a CryptoMask hello)")
+            default: throw FaceMatchError.secureCompare(error)
+            }
+        }
+        let reply = try HelloReply(replyBytes)
         guard reply.dimension == dimension else { throw FaceMatchError.protocolViolation("server dimension \(reply.dimension), ours \(dimension)") }
         let context = Contexts.of(reply.profile)
         let layout = try Layout(blocks: reply.blocks, dimension: dimension, degree: context.degree)
@@ -46,6 +55,9 @@ public final class MatchClient {
         try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
         session = Session(reply: reply, cipher: cipher, comparison: comparison)
     }
+
+    /// Queries this session's key may still ask (nil before `connect`); at 0, reconnect.
+    public var queriesRemaining: Int? { session.map { $0.reply.queriesPerKey - $0.queries } }
 
     /// Whether `embedding` matches any template (cosine at least the server's threshold).
     /// - Throws: `FaceMatchError.invalidEmbedding` for a bad embedding; `.databaseUnavailable`

@@ -57,6 +57,9 @@ public final class MatchServer: Sendable {
         self.prepared = PreparedDatabase(database: database, layout: chosen, context: Contexts.of(profile), memoryBudget: memoryBudget)
     }
 
+    /// The number of templates `n` served.
+    public var templateCount: Int { prepared.database.count }
+
     /// Templates per session key: the target budget divided by the targets of one query.
     public var queriesPerKey: Int {
         max(1, profile.targetBudget / (layout.resultCount(prepared.database.count) * layout.vectorsPerResult))

@@ -9,7 +9,7 @@ final class PosixFile {
     let fd: Int32
     let path: String
 
-    enum Mode { case read, readWrite, create }
+    enum Mode { case read, readWrite, create, createOrOpen }
 
     init(path: String, mode: Mode) throws(FaceMatchError) {
         let flags: Int32
@@ -17,9 +17,10 @@ final class PosixFile {
         case .read: flags = O_RDONLY
         case .readWrite: flags = O_RDWR
         case .create: flags = O_RDWR | O_CREAT | O_EXCL
+        case .createOrOpen: flags = O_RDWR | O_CREAT
         }
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else { throw FaceMatchError.databaseUnavailable("\(path): \(PosixFile.lastError())") }
+        let fd = open(path, flags | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FaceMatchError.fileUnavailable("\(path): \(PosixFile.lastError())") }
         self.fd = fd
         self.path = path
     }
@@ -41,7 +42,7 @@ final class PosixFile {
         var done = 0
         while done < count {
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 { throw FaceMatchError.databaseUnavailable("\(path): read failed: \(PosixFile.lastError())") }
+            if n < 0 { throw FaceMatchError.fileUnavailable("\(path): read failed: \(PosixFile.lastError())") }
             if n == 0 { break }
             done += n
         }
@@ -52,22 +53,126 @@ final class PosixFile {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if n <= 0 { throw FaceMatchError.databaseUnavailable("\(path): write failed: \(PosixFile.lastError())") }
+            if n <= 0 { throw FaceMatchError.fileUnavailable("\(path): write failed: \(PosixFile.lastError())") }
             done += n
         }
     }
 
     func sync() throws(FaceMatchError) {
-        guard fsync(fd) == 0 else { throw FaceMatchError.databaseUnavailable("\(path): fsync failed: \(PosixFile.lastError())") }
+        guard fsync(fd) == 0 else { throw FaceMatchError.fileUnavailable("\(path): fsync failed: \(PosixFile.lastError())") }
+    }
+
+    /// Cuts the file to `length` bytes.
+    func truncate(to length: Int) throws(FaceMatchError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw FaceMatchError.fileUnavailable("\(path): truncate failed: \(PosixFile.lastError())") }
+    }
+
+    /// An advisory `flock` on this open file (released by `unlock` or when the handle closes).
+    /// - Returns: false when `wait` is false and another open file holds a conflicting lock.
+    func lock(exclusive: Bool, wait: Bool) throws(FaceMatchError) -> Bool {
+        let op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
+        while flock(fd, op) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { return false }
+            throw FaceMatchError.fileUnavailable("\(path): lock failed: \(PosixFile.lastError())")
+        }
+        return true
+    }
+
+    func unlock() { _ = flock(fd, LOCK_UN) }
+
+    /// Renames `from` over `to` atomically, then syncs the directory so the rename is durable.
+    static func rename(_ from: String, over to: String) throws(FaceMatchError) {
+        guard Glibc_rename(from, to) == 0 else { throw FaceMatchError.fileUnavailable("rename \(from) to \(to): \(lastError())") }
+        syncDirectory(of: to)
+    }
+
+    /// Links `from` at `to` only if `to` does not exist (atomic create), then removes `from`.
+    /// - Returns: false when `to` already exists.
+    static func publish(_ from: String, at to: String) throws(FaceMatchError) -> Bool {
+        if link(from, to) != 0 {
+            if errno == EEXIST { return false }
+            throw FaceMatchError.fileUnavailable("create \(to): \(lastError())")
+        }
+        unlink(from)
+        syncDirectory(of: to)
+        return true
+    }
+
+    static func remove(_ path: String) { unlink(path) }
+
+    /// fsync of the directory holding `path` (makes a create or rename durable); best effort.
+    static func syncDirectory(of path: String) {
+        let dir = path.lastIndex(of: "/").map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(dir, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+    }
+
+    /// Identity and change marks of the file at `path`, or nil if it cannot be stat'ed.
+    static func signature(_ path: String) -> FileSignature? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        #if canImport(Darwin)
+        let m = st.st_mtimespec, c = st.st_ctimespec
+        #else
+        let m = st.st_mtim, c = st.st_ctim
+        #endif
+        return FileSignature(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                             modified: Int64(m.tv_sec) * 1_000_000_000 + Int64(m.tv_nsec),
+                             changed: Int64(c.tv_sec) * 1_000_000_000 + Int64(c.tv_nsec))
     }
 
     /// The whole file (for small inputs such as `.npy` and label files), at most `limit` bytes.
     static func readAll(_ path: String, limit: Int = 1 << 34) throws(FaceMatchError) -> [UInt8] {
         let f = try PosixFile(path: path, mode: .read)
-        guard f.size <= limit else { throw FaceMatchError.invalidParameter("\(path) is larger than \(limit) bytes") }
-        return try f.read(at: 0, count: f.size)
+        var st = stat()
+        if fstat(f.fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
+            guard f.size <= limit else { throw FaceMatchError.invalidParameter("\(path) is larger than \(limit) bytes") }
+            return try f.read(at: 0, count: f.size)
+        }
+        // A pipe or terminal (e.g. /dev/stdin): read to its end, in chunks, up to the limit.
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc_read(f.fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw FaceMatchError.fileUnavailable("\(path): read failed: \(lastError())") }
+            if n == 0 { return out }
+            out += chunk.prefix(n)
+            guard out.count <= limit else { throw FaceMatchError.invalidParameter("\(path) is larger than \(limit) bytes") }
+        }
     }
 }
 
-/// Reads a whole input file (for `.npy` embeddings and label lists).
-public func readFileBytes(_ path: String) throws(FaceMatchError) -> [UInt8] { try PosixFile.readAll(path) }
+@inline(__always) private func Glibc_rename(_ a: String, _ b: String) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.rename(a, b)
+    #else
+    Darwin.rename(a, b)
+    #endif
+}
+
+@inline(__always) private func Glibc_read(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(fd, p, n)
+    #else
+    Darwin.read(fd, p, n)
+    #endif
+}
+
+/// What identifies one version of a file on disk: a rename, append, truncation or in-place
+/// write changes at least one field. Used to notice that a served database file changed.
+public struct FileSignature: Sendable, Hashable {
+    /// Device and inode: a rename over the path (compaction) changes them.
+    public var device: UInt64, inode: UInt64
+    /// Size in bytes.
+    public var size: Int64
+    /// Modification and status-change times, nanoseconds since 1970.
+    public var modified: Int64, changed: Int64
+}
+
+/// Reads a whole input file (for `.npy` embeddings and label lists); `-` or a pipe reads to
+/// its end.
+/// - Throws: `FaceMatchError.fileUnavailable` naming the path and the system's reason.
+public func readFileBytes(_ path: String) throws(FaceMatchError) -> [UInt8] {
+    try PosixFile.readAll(path == "-" ? "/dev/stdin" : path)
+}

@@ -175,6 +175,14 @@ public final class TCPListener: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `milliseconds` for a connection to be ready for `accept` (for accept loops
+    /// that must also notice a shutdown request).
+    /// - Returns: true when `accept` will not block.
+    public func waitForConnection(milliseconds: Int) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, Int32(milliseconds)) > 0
+    }
+
     static func describe(_ s: sockaddr_storage) -> String {
         var copy = s
         var host = [CChar](repeating: 0, count: 64)

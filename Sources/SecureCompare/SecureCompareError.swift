@@ -21,3 +21,20 @@ public enum SecureCompareError: Error, Sendable, Equatable {
     /// A transport failure (socket error text).
     case transport(String)
 }
+
+extension SecureCompareError: CustomStringConvertible {
+    /// One line a user can act on.
+    public var description: String {
+        switch self {
+        case .channelClosed: return "the connection was closed by the peer"
+        case .frameTooLarge(let n): return "the peer announced a message of \(n) bytes, more than allowed (is it a CryptoMask peer of this version?)"
+        case .unexpectedMessage(let e, let r): return "protocol error: expected message type \(e), received \(r) (is the peer a CryptoMask peer of this version?)"
+        case .malformed(let s): return "malformed message: \(s)"
+        case .timeout: return "timed out waiting for the peer"
+        case .invalidArgument(let s): return "invalid argument: \(s)"
+        case .bfv(let e): return "encryption layer: \(e)"
+        case .peerError(let s): return "the peer reported: \(s)"
+        case .transport(let s): return "network: \(s)"
+        }
+    }
+}

@@ -9,6 +9,9 @@ enum Console {
     /// Writes one line to stderr.
     static func error(_ s: String) { writeStderr(s + "\n") }
 
+    /// One server log line on stderr: `cryptomask: ` and the text.
+    static func log(_ s: String) { error("cryptomask: " + s) }
+
     /// Writes bytes to file descriptor 2 (unbuffered, thread-safe per call).
     static func writeStderr(_ s: String) {
         let bytes = Array(s.utf8)
@@ -42,16 +45,35 @@ enum Console {
     }
 
     static func seconds(_ s: Double) -> String { "\((s * 100).rounded() / 100) s" }
+
+    /// `s` on one line: control characters escaped (`\n`, `\u{1B}`), at most `limit` characters.
+    static func printable(_ s: String, limit: Int = 500) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if out.unicodeScalars.count >= limit { out += "..."; break }
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out += u.properties.generalCategory == .control ? "\\u{\(String(u.value, radix: 16))}" : String(u)
+            }
+        }
+        return out
+    }
 }
 
 /// A command-line failure: one clear line on stderr and a non-zero exit.
 struct CLIError: Error {
     let message: String
     let usage: Bool
+    /// The exit status of a failure (`query --exit-code` makes it 2).
+    nonisolated(unsafe) static var failureStatus: Int32 = 1
+    /// The exit status of a success (`query --exit-code` makes it 1 for "no match").
+    nonisolated(unsafe) static var successStatus: Int32 = 0
     init(_ message: String, usage: Bool = false) { self.message = message; self.usage = usage }
 }
 
-/// `--flag value` options after the command name.
+/// `--name value` or `--name=value` options and `--flag` switches after the command name.
 struct Options {
     var values: [String: String] = [:]
     var flags: Set<String> = []
@@ -61,14 +83,26 @@ struct Options {
         var rest = args[...]
         while let a = rest.popFirst() {
             if a == "--help" || a == "-h" { help = true; continue }
-            guard a.hasPrefix("--") else { throw CLIError("unexpected argument '\(a)'", usage: true) }
-            let name = String(a.dropFirst(2))
-            if boolean.contains(name) { flags.insert(name); continue }
-            guard valued.contains(name) else { throw CLIError("unknown option '\(a)'", usage: true) }
-            guard let v = rest.popFirst() else { throw CLIError("option '\(a)' needs a value", usage: true) }
+            guard a.hasPrefix("--"), a.count > 2 else { throw CLIError("unexpected argument '\(a)'", usage: true) }
+            var name = String(a.dropFirst(2))
+            var inline: String?
+            if let eq = name.firstIndex(of: "=") {
+                inline = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            if boolean.contains(name) {
+                guard inline == nil else { throw CLIError("option '--\(name)' takes no value", usage: true) }
+                flags.insert(name)
+                continue
+            }
+            guard valued.contains(name) else { throw CLIError("unknown option '--\(name)'", usage: true) }
+            guard let v = inline ?? rest.popFirst() else { throw CLIError("option '--\(name)' needs a value", usage: true) }
+            guard values[name] == nil else { throw CLIError("option '--\(name)' given twice", usage: true) }
             values[name] = v
         }
     }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
 
     func required(_ name: String) throws -> String {
         guard let v = values[name] else { throw CLIError("missing --\(name)", usage: true) }
@@ -84,8 +118,11 @@ struct Options {
         return v
     }
 
-    func double(_ name: String) throws -> Double {
-        let s = try required(name)
+    func double(_ name: String, default d: Double? = nil) throws -> Double {
+        guard let s = values[name] else {
+            if let d { return d }
+            throw CLIError("missing --\(name)", usage: true)
+        }
         guard let v = Double(s), v.isFinite else { throw CLIError("--\(name) must be a number, got '\(s)'") }
         return v
     }

@@ -1,30 +1,6 @@
-import BFV
-import FaceMatch
-import SecureCompare
-
-/// One readable line for any error of the library layers.
+/// One readable line for any error: the library's errors describe themselves (no raw enum
+/// values); anything else shows its own description. Control characters are escaped, so a
+/// peer's text cannot forge log lines.
 func describe(_ error: Error) -> String {
-    switch error {
-    case let e as FaceMatchError:
-        switch e {
-        case .invalidEmbedding(let s): return "invalid embedding: \(s)"
-        case .invalidParameter(let s): return "invalid parameter: \(s)"
-        case .databaseUnavailable(let s): return "database: \(s)"
-        case .protocolViolation(let s): return "protocol error: \(s)"
-        case .peerError(let s): return "peer reported: \(s)"
-        case .bfv(let b): return "encryption layer: \(b)"
-        case .secureCompare(let c): return describe(c)
-        }
-    case let c as SecureCompareError:
-        switch c {
-        case .channelClosed: return "connection closed by the peer"
-        case .timeout: return "timed out waiting for the peer"
-        case .transport(let s): return s
-        case .peerError(let s): return "server reported: \(s)"
-        case .frameTooLarge(let n): return "oversized frame (\(n) bytes)"
-        default: return "comparison layer: \(c)"
-        }
-    default:
-        return "\(error)"
-    }
+    Console.printable("\(error)")
 }

@@ -2,15 +2,25 @@ import FaceMatch
 
 enum Query {
     static let help = """
-        usage: cryptomask query --server HOST:PORT --embedding X.npy [--row I] [--json]
+        usage: cryptomask query --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code]
 
-        Asks the server whether the embedding (row I of X.npy, default 0) matches anyone in its
-        database. Prints 'match' or 'no match' as the last line, or with --json one object with
-        match, bytesSent, bytesReceived and seconds. Learns one bit; the server learns nothing.
+        Asks the server whether each selected probe (rows of X.npy; default row 0; --row I is the
+        same as --rows I) matches anyone in its database. All probes are checked before
+        connecting, and share one session: one key and OT set-up (a new session is opened
+        when the server's per-key query budget runs out).
+
+        Output: one probe prints 'match' or 'no match' as its last line; several print one line
+        'row I: match' each. --json prints one JSON object per probe (row, match, bytesSent,
+        bytesReceived, seconds; the first also counts the session set-up). The verifier learns one
+        bit per probe; the server learns nothing.
+
+        Exit status: 0 when the query ran, 1 on an error, 2 on a usage error. With --exit-code:
+        0 when some probe matched, 1 when none did, 2 on any error.
         """
 
     static func run(_ args: [String]) throws {
-        let o = try Options(args, valued: ["server", "embedding", "row"], boolean: ["json"])
+        let o = try Options(args, valued: ["server", "embedding", "row", "rows"], boolean: ["json", "exit-code"])
+        if o.flag("exit-code") { CLIError.failureStatus = 2 }
         if o.help { print(help); return }
         let address = try o.required("server")
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), port > 0, port <= 65535 else {
@@ -18,25 +28,52 @@ enum Query {
         }
         var host = String(address[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let array = try NumpyArray(npy: readFileBytes(try o.required("embedding")), allowVector: true)
-        let row = try o.int("row", default: 0)
-        guard row >= 0, row < array.rows else { throw CLIError("--row \(row) is outside 0 ..< \(array.rows)") }
-        let embedding = array.row(row)
-        Console.progress("connecting to \(address)")
-        let channel = try TCPChannel.connect(host: host, port: port)
-        defer { channel.close() }
-        let client = MatchClient(channel: channel, dimension: array.columns)
-        try client.connect()
-        Console.progress("querying")
-        let result = try client.query(embedding)
-        try? client.close()
-        Console.endProgress()
-        let s = result.statistics
-        if o.flags.contains("json") {
-            let total = channel.statistics
-            print("{\"match\":\(result.isMatch),\"bytesSent\":\(total.bytesSent),\"bytesReceived\":\(total.bytesReceived),\"seconds\":\(s.seconds)}")
-        } else {
-            print(result.isMatch ? "match" : "no match")
+        let embeddingPath = try o.required("embedding")
+        let array = try NumpyArray(npy: readFileBytes(embeddingPath), allowVector: true)
+        guard o.values["row"] == nil || o.values["rows"] == nil else { throw CLIError("give --row or --rows, not both", usage: true) }
+        let rows = try selectRows(o.values["rows"] ?? o.values["row"] ?? "0", count: array.rows)
+        // Every probe is validated before any byte goes to the server.
+        for r in rows {
+            do { _ = try Embedding.quantized(array.row(r)) } catch { throw CLIError("\(embeddingPath) row \(r): \(error.reason)") }
         }
+        let single = rows.count == 1
+        var matched = false
+        var client: (MatchClient, TCPChannel)?
+        defer { if let (c, ch) = client { try? c.close(); ch.close() } }
+        for (k, r) in rows.enumerated() {
+            if client == nil || client!.0.queriesRemaining == 0 {
+                if let (c, ch) = client { try? c.close(); ch.close() }
+                Console.progress("connecting to \(address)")
+                let channel = try TCPChannel.connect(host: host, port: port)
+                let c = MatchClient(channel: channel, dimension: array.columns)
+                client = (c, channel)
+                try c.connect()
+            }
+            let (c, channel) = client!
+            Console.progress("querying \(single ? "" : "row \(r) (\(k + 1) of \(rows.count))")")
+            let result = try c.query(array.row(r))
+            Console.endProgress()
+            matched = matched || result.isMatch
+            if o.flag("json") {
+                // The first query of a session also counts the session's set-up bytes.
+                let s = result.statistics, after = channel.statistics
+                let sent = k == 0 ? after.bytesSent : s.bytesSent, received = k == 0 ? after.bytesReceived : s.bytesReceived
+                print(JSONLine.encode(["row": r, "match": result.isMatch, "bytesSent": sent, "bytesReceived": received, "seconds": s.seconds]))
+            } else {
+                print(single ? (result.isMatch ? "match" : "no match") : "row \(r): \(result.isMatch ? "match" : "no match")")
+            }
+        }
+        if o.flag("exit-code") && !matched { CLIError.successStatus = 1 }
+    }
+
+    /// `all`, `I` or `A-B` (inclusive) over `count` rows.
+    static func selectRows(_ spec: String, count: Int) throws -> [Int] {
+        if spec == "all" { return Array(0..<count) }
+        let parts = spec.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!), a <= b else {
+            throw CLIError("--rows must be all, I or A-B, got '\(spec)'")
+        }
+        guard a >= 0, b < count else { throw CLIError("rows \(spec) are outside 0 ..< \(count)") }
+        return Array(a...b)
     }
 }

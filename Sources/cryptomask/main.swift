@@ -1,9 +1,10 @@
-// cryptomask: private 1:N face matching from the command line (DESIGN section 7).
+// cryptomask: private 1:N face matching from the command line (docs/DESIGN.md, "Command line").
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FaceMatch
 
 let usage = """
     usage: cryptomask <command> [options]
@@ -11,40 +12,49 @@ let usage = """
     commands:
       demo                                             synthetic database, genuine + impostor query over loopback TCP
       enroll --db FILE --embeddings X.npy [--labels L.txt]   create or append to a database
+      db     info|list|remove|compact|repair --db FILE  inspect and maintain a database file
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
-      query  --server HOST:PORT --embedding X.npy [--row I] [--json]   ask whether a face matches
+      query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code]
 
-    Run 'cryptomask <command> --help' for details.
+    Run 'cryptomask <command> --help' for details; 'cryptomask --version' for the version.
     """
 
-// A closed peer must not kill the process; SIGTERM and SIGINT must stop it even when the parent
-// started us with them blocked (threads of Dispatch block signals and children inherit masks).
-signal(SIGPIPE, SIG_IGN)
-var unblock = sigset_t()
-sigemptyset(&unblock)
-sigaddset(&unblock, SIGTERM)
-sigaddset(&unblock, SIGINT)
-sigprocmask(SIG_UNBLOCK, &unblock, nil)
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     Console.error(usage)
     exit(2)
+}
+// A closed peer must not kill the process.
+signal(SIGPIPE, SIG_IGN)
+if command == "serve" {
+    // Before any thread starts: the server takes its signals on a thread of its own.
+    ServerSignals.blockInThisThread()
+} else {
+    // SIGTERM and SIGINT must stop the other commands even when the parent started us with them
+    // blocked (threads of Dispatch block signals and children inherit masks).
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
 }
 let rest = Array(arguments.dropFirst())
 do {
     switch command {
     case "demo": try Demo.run(rest)
     case "enroll": try Enroll.run(rest)
+    case "db": try DatabaseCommands.run(rest)
     case "serve": try Serve.run(rest)
     case "query": try Query.run(rest)
     case "--help", "-h", "help": print(usage)
+    case "--version", "-V", "version": print(CryptoMaskVersion.summary)
     default: throw CLIError("unknown command '\(command)'", usage: true)
     }
-    exit(0)
+    exit(CLIError.successStatus)
 } catch let e as CLIError {
-    Console.error("cryptomask: \(e.message)" + (e.usage ? " (see cryptomask \(command) --help)" : ""))
-    exit(e.usage ? 2 : 1)
+    Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(command) --help)" : ""))
+    exit(e.usage ? 2 : CLIError.failureStatus)
 } catch {
     Console.error("cryptomask: \(describe(error))")
-    exit(1)
+    exit(CLIError.failureStatus)
 }

@@ -1,0 +1,227 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one writer of a database file at a time: holds the file's exclusive lock from `init`
+/// to `close` (or deinit), so its reads and writes see no other writer. Every method leaves the
+/// file committed (a crash at any point leaves the last commit readable, at worst with a torn
+/// tail or an interrupted erasure that `repair` cleans) and reports what it did.
+public final class DatabaseWriter {
+    /// The database path.
+    public let path: String
+    private var lock: DatabaseLock?
+
+    /// Takes the exclusive lock of the database at `path` (the file need not exist yet).
+    /// - Parameter wait: wait for another writer to finish instead of failing.
+    /// - Throws: `.databaseLocked` naming the process that holds the lock; `.fileUnavailable`.
+    public init(path: String, wait: Bool = false) throws(FaceMatchError) {
+        self.path = path
+        lock = try DatabaseLock.writer(for: path, wait: wait)
+    }
+
+    deinit { close() }
+
+    /// Releases the lock (idempotent).
+    public func close() {
+        lock?.release()
+        lock = nil
+    }
+
+    /// The committed contents (validated strictly), or nil when the file does not exist yet.
+    public func contents() throws(FaceMatchError) -> DatabaseFile.Contents? {
+        guard PosixFile.exists(path) else { return nil }
+        return try DatabaseFile.read(PosixFile(path: path, mode: .read), strict: true).contents
+    }
+
+    /// Appends rows. A missing file is created (with dimension `templates[0].count`) through a
+    /// temporary file linked into place only when complete, so a failed first enroll leaves
+    /// nothing behind. An existing file must be undamaged (run `repair` first otherwise); a
+    /// version 1 file is upgraded to version 2 first.
+    /// - Throws: `.invalidEmbedding` for a template of the wrong dimension or outside the norm
+    ///   bound (nothing is written then), `.databaseDamaged`, `.fileUnavailable`.
+    public func append(ids: [UInt64], labels: [String], templates: [[Int8]]) throws(FaceMatchError) {
+        guard ids.count == templates.count, labels.count == templates.count else {
+            throw FaceMatchError.invalidParameter("\(ids.count) ids, \(labels.count) labels and \(templates.count) templates differ in count")
+        }
+        guard let first = templates.first else { return }
+        let existing = try contents()
+        let d = existing?.database.dimension ?? first.count
+        for (i, t) in templates.enumerated() {
+            do throws(FaceMatchError) { try FaceDatabase.validate(t, dimension: d) } catch {
+                throw FaceMatchError.invalidEmbedding("row \(i): \(error.reason)")
+            }
+        }
+        var records: [UInt8] = []
+        func flush(_ f: PosixFile, _ offset: inout Int) throws(FaceMatchError) {
+            try f.write(records, at: offset)
+            offset += records.count
+            records.removeAll(keepingCapacity: true)
+        }
+        guard existing != nil else {
+            for i in templates.indices {
+                records += DatabaseFormat.record(id: ids[i], label: DatabaseFormat.labelBytes(labels[i]), template: templates[i].map { UInt8(bitPattern: $0) })
+            }
+            return try publishNew(dimension: d, records: records, count: templates.count)
+        }
+        try upgradeIfNeeded()
+        let f = try PosixFile(path: path, mode: .readWrite)
+        let (_, _, header, end) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
+        var offset = end
+        for i in templates.indices {
+            records += DatabaseFormat.record(id: ids[i], label: DatabaseFormat.labelBytes(labels[i]), template: templates[i].map { UInt8(bitPattern: $0) })
+            if records.count >= 1 << 20 { try flush(f, &offset) }
+        }
+        try flush(f, &offset)
+        try f.sync()
+        // Commit: only now does the header count the new records.
+        var h = header
+        h.count += templates.count
+        try f.write(DatabaseFormat.header(h), at: 0)
+        try f.sync()
+    }
+
+    /// Writes a complete new file beside `path` and links it into place (fails if `path` exists).
+    func publishNew(dimension: Int, records: [UInt8], count: Int) throws(FaceMatchError) {
+        let temp = "\(path).new-\(getpid())"
+        PosixFile.remove(temp)
+        do throws(FaceMatchError) {
+            let f = try PosixFile(path: temp, mode: .create)
+            try f.write(DatabaseFormat.header(.init(version: DatabaseFormat.currentVersion, dimension: dimension, count: count)) + records, at: 0)
+            try f.sync()
+            guard try PosixFile.publish(temp, at: path) else { throw FaceMatchError.fileUnavailable("\(path): already exists") }
+        } catch {
+            PosixFile.remove(temp)
+            throw error
+        }
+    }
+
+    /// Removes every live row for which `matches(id, label)` holds: marks each tombstone and
+    /// syncs (from then on no reader serves the row), then overwrites the label and template
+    /// bytes with zeros and syncs again (the biometric is gone from the file, not hidden).
+    /// - Returns: the ids removed, in file order (empty when nothing matched).
+    public func remove(where matches: (UInt64, String) -> Bool) throws(FaceMatchError) -> [UInt64] {
+        guard PosixFile.exists(path) else { throw FaceMatchError.fileUnavailable("\(path): no such database") }
+        try upgradeIfNeeded()
+        let f = try PosixFile(path: path, mode: .readWrite)
+        var hits: [DatabaseFormat.RecordView] = []
+        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        _ = try DatabaseFile.read(f, strict: true, keepTemplates: false)
+        _ = try DatabaseFormat.scan(f, h) { r in
+            if !r.removed && matches(r.id, r.label) { hits.append(r) }
+        }
+        guard !hits.isEmpty else { return [] }
+        // Step 1: tombstones (one byte each; a record torn here reads as an interrupted erasure).
+        for r in hits { try f.write([DatabaseFormat.tombstone], at: r.offset + 8) }
+        try f.sync()
+        // Step 2: erase label and template; the checksum covers the zeroed record.
+        try erase(hits, in: f, dimension: h.dimension)
+        return hits.map(\.id)
+    }
+
+    private func erase(_ records: [DatabaseFormat.RecordView], in f: PosixFile, dimension: Int) throws(FaceMatchError) {
+        for r in records {
+            let zeroed = DatabaseFormat.record(id: r.id, removed: true, label: [UInt8](repeating: 0, count: r.labelLength),
+                                               template: [UInt8](repeating: 0, count: dimension))
+            try f.write(zeroed, at: r.offset)
+        }
+        try f.sync()
+    }
+
+    /// What `compact` did.
+    public struct CompactReport: Sendable, Equatable {
+        /// Rows kept, and removed rows dropped.
+        public var kept: Int, dropped: Int
+        /// File size before and after, in bytes.
+        public var bytesBefore: Int, bytesAfter: Int
+    }
+
+    /// Rewrites the file without removed rows (and in the current format): a new file written
+    /// beside it, synced, then renamed over it. Readers see the old file or the new one.
+    /// - Throws: `.databaseDamaged` if the file needs `repair` first; `.fileUnavailable`.
+    @discardableResult
+    public func compact() throws(FaceMatchError) -> CompactReport {
+        let f = try PosixFile(path: path, mode: .read)
+        let before = f.size
+        let (_, info, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
+        let temp = "\(path).compact-\(getpid())"
+        PosixFile.remove(temp)
+        do throws(FaceMatchError) {
+            let out = try PosixFile(path: temp, mode: .create)
+            var offset = DatabaseFormat.headerSize
+            var records: [UInt8] = []
+            _ = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
+                guard !r.removed else { return }
+                records += DatabaseFormat.record(id: r.id, label: Array(r.bytes.dropFirst(r.labelOffset).prefix(r.labelLength)),
+                                                 template: r.template(dimension: h.dimension))
+                if records.count >= 1 << 20 { try out.write(records, at: offset); offset += records.count; records.removeAll(keepingCapacity: true) }
+            }
+            try out.write(records, at: offset)
+            try out.write(DatabaseFormat.header(.init(version: DatabaseFormat.currentVersion, dimension: h.dimension, count: info.rows)), at: 0)
+            try out.sync()
+            let after = out.size
+            try PosixFile.rename(temp, over: path)
+            return CompactReport(kept: info.rows, dropped: info.removed, bytesBefore: before, bytesAfter: after)
+        } catch {
+            PosixFile.remove(temp)
+            throw error
+        }
+    }
+
+    private func upgradeIfNeeded() throws(FaceMatchError) {
+        let h = try DatabaseFormat.parseHeader(PosixFile(path: path, mode: .read).read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        if h.version < DatabaseFormat.currentVersion { try compact() }
+    }
+
+    /// What `repair` did.
+    public struct RepairReport: Sendable, Equatable {
+        /// Bytes cut after the last committed record, and how many whole (never committed)
+        /// records they held.
+        public var tornBytes: Int, uncommittedRecords: Int
+        /// Interrupted erasures completed.
+        public var erasuresCompleted: Int
+        /// Committed records (live and removed), unchanged.
+        public var committedRecords: Int
+    }
+
+    /// Restores the last commit: cuts a torn tail (bytes after the last committed record, left
+    /// by an interrupted append) and completes interrupted erasures. Committed rows are never
+    /// touched; a committed record whose checksum fails cannot be repaired (restore a backup).
+    /// - Throws: `.databaseDamaged` for a damaged header or committed record.
+    public func repair() throws(FaceMatchError) -> RepairReport {
+        let f = try PosixFile(path: path, mode: .readWrite)
+        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        var unerased: [DatabaseFormat.RecordView] = []
+        let end = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
+            if r.removed && !r.intact { unerased.append(r) }
+            if !r.removed && !r.intact {
+                throw FaceMatchError.databaseDamaged("\(path): committed record \(r.index + 1) is corrupted (checksum mismatch); repair cannot restore it: use a backup")
+            }
+        }
+        let torn = f.size - end
+        var whole = 0
+        if torn > 0 {
+            // Count the complete records in the tail, for the report.
+            let tail = DatabaseFormat.Header(version: h.version, dimension: h.dimension, count: Int.max)
+            whole = countRecords(f, from: end, tail)
+            try f.truncate(to: end)
+            try f.sync()
+        }
+        if !unerased.isEmpty { try erase(unerased, in: f, dimension: h.dimension) }
+        return RepairReport(tornBytes: torn, uncommittedRecords: whole, erasuresCompleted: unerased.count, committedRecords: h.count)
+    }
+
+    private func countRecords(_ f: PosixFile, from start: Int, _ h: DatabaseFormat.Header) -> Int {
+        var offset = start, count = 0
+        let fixed = DatabaseFormat.fixedBytes(h.version), labelAt = fixed - 8
+        while let head = try? f.read(at: offset, count: labelAt), head.count == labelAt {
+            let total = fixed + Int(DatabaseFormat.readLE(head.suffix(2))) + h.dimension
+            guard let rec = try? f.read(at: offset, count: total), rec.count == total,
+                  DatabaseFormat.readLE(rec.suffix(8)) == DatabaseFormat.fnv(rec.dropLast(8)) else { break }
+            count += 1
+            offset += total
+        }
+        return count
+    }
+}

@@ -1,0 +1,90 @@
+import FaceMatch
+import Foundation
+import Synchronization
+
+/// The database a running server answers from. Each session takes one immutable snapshot (a
+/// `MatchServer`) when it starts; a new snapshot replaces it when the file changes: on SIGHUP,
+/// when the poller notices a change, and when a session starts and finds the file changed
+/// (so a removal that has returned is never matched by a session that starts after it).
+final class ServedDatabase: Sendable {
+    let path: String
+    let threshold: Double
+    private struct State {
+        var server: MatchServer?
+        /// Why sessions are refused while `server` is nil (e.g. every row removed).
+        var unavailable = ""
+        var signature: FileSignature?
+        var rows = 0
+    }
+    private let state = Mutex(State())
+    /// One reload at a time; sessions that need the reload wait for it.
+    private let reloading = Mutex(())
+
+    /// Loads the file (waiting for a writer) and prepares the first snapshot.
+    init(path: String, threshold: Double) throws {
+        self.path = path
+        self.threshold = threshold
+        let signature = DatabaseFile.signature(path: path)
+        guard let contents = try DatabaseFile.load(path: path, waitForWriter: true, lenient: true) else { throw CLIError("\(path) is locked") }
+        warnAboutTail(contents)
+        guard contents.database.count > 0 else { throw CLIError("\(path) holds no templates (enroll some first)") }
+        Console.progress("preparing \(contents.database.count) templates")
+        let server = try MatchServer(database: contents.database, parameters: MatchParameters(dimension: contents.database.dimension, threshold: threshold))
+        Console.endProgress()
+        state.withLock { $0 = State(server: server, signature: signature, rows: contents.database.count) }
+    }
+
+    /// The server of the current snapshot.
+    var current: MatchServer? { state.withLock { $0.server } }
+
+    /// The snapshot for a session starting now: reloaded first if the file changed (without
+    /// waiting for a writer still at work: its change is not committed).
+    func snapshot() -> Result<MatchServer, FaceMatchError> {
+        if DatabaseFile.signature(path: path) != state.withLock({ $0.signature }) { reload(reason: "file changed", waitForWriter: false) }
+        return state.withLock { s in s.server.map { .success($0) } ?? .failure(.databaseUnavailable(s.unavailable)) }
+    }
+
+    /// Reloads if the file changed since the last load (or always, with `force`).
+    func reload(reason: String, waitForWriter: Bool, force: Bool = false) {
+        reloading.withLock { _ in
+            let signature = DatabaseFile.signature(path: path)
+            let (old, rows) = state.withLock { ($0.signature, $0.rows) }
+            guard force || signature != old else { return }
+            do {
+                guard let contents = try DatabaseFile.load(path: path, waitForWriter: waitForWriter, lenient: true) else { return }
+                warnAboutTail(contents)
+                let n = contents.database.count
+                if n == 0 {
+                    state.withLock { $0 = State(server: nil, unavailable: "the database holds no templates", signature: signature, rows: 0) }
+                    Console.log("reloaded \(path) (\(reason)): no templates left; sessions are refused until rows are enrolled")
+                    return
+                }
+                let server = try MatchServer(database: contents.database, parameters: MatchParameters(dimension: contents.database.dimension, threshold: threshold))
+                state.withLock { $0 = State(server: server, signature: signature, rows: n) }
+                Console.log("reloaded \(path) (\(reason)): \(n) templates (was \(rows)), \(contents.removed) removed rows in the file")
+            } catch {
+                // The file did change: do not retry until it changes again.
+                state.withLock { $0.signature = signature }
+                Console.log("reload of \(path) (\(reason)) failed: \(describe(error)); still serving the previous \(rows) templates")
+            }
+        }
+    }
+
+    /// Checks the file every `seconds` on a thread of its own.
+    func startPolling(every seconds: Double) {
+        let thread = Thread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: seconds)
+                reload(reason: "file changed", waitForWriter: false)
+            }
+        }
+        thread.name = "database-poller"
+        thread.start()
+    }
+
+    private func warnAboutTail(_ c: DatabaseFile.Contents) {
+        if c.tornBytes > 0 {
+            Console.log("warning: \(path) has \(c.tornBytes) bytes after its last commit (an interrupted enroll); serving the committed rows; 'cryptomask db repair --db \(path)' cuts them")
+        }
+    }
+}
