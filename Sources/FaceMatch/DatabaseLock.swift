@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The advisory lock of a database file: `flock` on the sidecar `FILE.lock`, exclusive for a
 /// writer (enroll, remove, compact, repair), shared for a reader (serve, list, info). Readers
@@ -18,6 +19,10 @@ final class DatabaseLock {
     let exclusive: Bool
 
     static func path(of database: String) -> String { database + ".lock" }
+
+    /// Lock paths whose writer lock this process holds: a reader in the same process would
+    /// wait for itself forever, so it is refused instead.
+    private static let heldHere = Mutex<Set<String>>([])
 
     private init(file: PosixFile, exclusive: Bool) {
         self.file = file
@@ -47,6 +52,7 @@ final class DatabaseLock {
             guard got, stillNamed(f) else { continue }
             try f.truncate(to: 0)
             try f.write(Array("\(getpid())\n".utf8), at: 0)
+            heldHere.withLock { _ = $0.insert(f.path) }
             return DatabaseLock(file: f, exclusive: true)
         }
     }
@@ -64,6 +70,9 @@ final class DatabaseLock {
 
     /// Takes a reader's lock, waiting for a writer to finish unless `wait` is false.
     static func reader(for database: String, wait: Bool = true) throws(FaceMatchError) -> ReaderLock {
+        guard !heldHere.withLock({ $0.contains(path(of: database)) }) else {
+            throw FaceMatchError.databaseLocked("\(database) is locked by a DatabaseWriter of this process; read it through that writer's contents()")
+        }
         while true {
             guard let f = try? PosixFile(path: path(of: database), mode: .createOrOpen) else { return .unneeded }
             guard try f.lock(exclusive: false, wait: wait) else { return .busy }
@@ -83,6 +92,7 @@ final class DatabaseLock {
         if exclusive {
             try? file.truncate(to: 0)
             if !PosixFile.exists(String(file.path.dropLast(5))) { PosixFile.remove(file.path) }
+            DatabaseLock.heldHere.withLock { _ = $0.remove(file.path) }
         }
         file.unlock()
     }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FaceMatch
 
 enum Query {
@@ -62,6 +67,8 @@ enum Query {
             } else {
                 print(single ? (result.isMatch ? "match" : "no match") : "row \(r): \(result.isMatch ? "match" : "no match")")
             }
+            // Each answer reaches a pipe or file as soon as it is known.
+            fflush(nil)
         }
         if o.flag("exit-code") && !matched { CLIError.successStatus = 1 }
     }

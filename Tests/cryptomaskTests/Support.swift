@@ -20,14 +20,20 @@ let cryptomaskBinary: String = {
 
 /// Runs `cryptomask args` to completion; returns (exit status, stdout, stderr).
 @discardableResult
-func runCLI(_ args: [String]) throws -> (Int32, String, String) {
+func runCLI(_ args: [String], stdin: Data? = nil) throws -> (Int32, String, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: cryptomaskBinary)
     p.arguments = args
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
+    let input = Pipe()
+    p.standardInput = stdin == nil ? FileHandle.nullDevice : input
     try p.run()
+    if let stdin {
+        try input.fileHandleForWriting.write(contentsOf: stdin)
+        try input.fileHandleForWriting.close()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
@@ -41,13 +47,13 @@ final class ServerProcess {
     let port: Int
     let logURL: URL
 
-    init(db: String, threshold: Double) throws {
+    init(db: String, threshold: Double, extra: [String] = []) throws {
         logURL = URL(fileURLWithPath: db + ".serve.log")
         // A failure here surfaces at once: FileHandle(forWritingTo:) throws for a missing file.
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: logURL)
         process.executableURL = URL(fileURLWithPath: cryptomaskBinary)
-        process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"]
+        process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"] + extra
         process.standardError = logHandle
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -70,6 +76,27 @@ final class ServerProcess {
     /// Everything the server logged so far.
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
+    /// Sends `signal` and waits (up to `seconds`) for the exit; returns the exit status, or nil
+    /// if the process had to be killed.
+    func signalAndWait(_ signal: Int32, seconds: Double = 30) -> Int32? {
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { stop(); return nil }
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
+
+    /// Waits until the log contains `text` (up to `seconds`).
+    func waitForLog(_ text: String, seconds: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
     func stop() {
         process.terminate()
         let deadline = Date().addingTimeInterval(10)
@@ -77,6 +104,39 @@ final class ServerProcess {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
+}
+
+/// A `cryptomask` process started in the background with stdout and stderr in files.
+final class BackgroundCLI {
+    let process = Process()
+    let out: URL, err: URL
+
+    init(_ args: [String], in dir: URL, name: String) throws {
+        out = dir.appendingPathComponent("\(name).out")
+        err = dir.appendingPathComponent("\(name).err")
+        for u in [out, err] { _ = FileManager.default.createFile(atPath: u.path, contents: nil) }
+        process.executableURL = URL(fileURLWithPath: cryptomaskBinary)
+        process.arguments = args
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+    /// Waits for the exit; returns the status.
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// An error line as the CLI promises it: one line, no raw enum value such as `protocolViolation(`.
+func isReadableError(_ stderr: String) -> Bool {
+    let lines = stderr.split(separator: "\n")
+    return lines.count == 1 && lines[0].hasPrefix("cryptomask: ")
+        && stderr.range(of: #"\b[a-z]+[A-Z][A-Za-z]*\b"#, options: .regularExpression) == nil
 }
 
 /// A fresh temporary directory.

@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+import FaceMatch
+
+/// Removal, compaction, repair, locking and format-1 compatibility of database files.
+@Suite("Database lifecycle")
+struct DatabaseLifecycleTests {
+    func temp() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).cmdb").path }
+
+    func templates(_ count: Int, d: Int, seed: Int) -> [[Int8]] {
+        (0..<count).map { i in (0..<d).map { Int8(truncatingIfNeeded: (i * 31 + $0 * 7 + seed) % 251 - 125) } }
+    }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    func cleanup(_ path: String) {
+        for p in [path, path + ".lock"] { try? FileManager.default.removeItem(atPath: p) }
+    }
+
+    func contains(_ haystack: Data, _ needle: [UInt8]) -> Bool { haystack.range(of: Data(needle)) != nil }
+
+    @Test("a writer creates the file atomically; appending to a missing file through DatabaseFile is refused")
+    func create() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        #expect(throws: FaceMatchError.self) { try DatabaseFile.append(path: path, ids: [1], labels: [""], templates: templates(1, d: 8, seed: 0)) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // An invalid row refuses the whole first append: no file, no lock file left behind.
+        let w = try DatabaseWriter(path: path)
+        #expect(throws: FaceMatchError.self) { try w.append(ids: [1, 2], labels: ["", ""], templates: [[1, 2, 3], [1, 2]]) }
+        w.close()
+        #expect(!FileManager.default.fileExists(atPath: path) && !FileManager.default.fileExists(atPath: path + ".lock"))
+        let w2 = try DatabaseWriter(path: path)
+        try w2.append(ids: [7], labels: ["x"], templates: [[1, 2, 3]])
+        w2.close()
+        let c = try DatabaseFile.load(path: path)
+        #expect(c.database.ids == [7] && c.labels == ["x"] && Array(c.database.template(0)) == [1, 2, 3])
+    }
+
+    @Test("remove by id and by label: rows gone from later loads, their template and label bytes erased")
+    func removeErases() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        let t = templates(6, d: 64, seed: 5)
+        let labels = ["ann", "bob", "ann", "cy", "dee", "eve-unique-label"]
+        let w = try DatabaseWriter(path: path)
+        try w.append(ids: (0..<6).map { UInt64($0) + 100 }, labels: labels, templates: t)
+        func raw(_ i: Int) -> [UInt8] { t[i].map { UInt8(bitPattern: $0) } }
+        let original = try bytes(path)
+        #expect(contains(original, raw(5)) && contains(original, Array("eve-unique-label".utf8)))
+        #expect(try w.remove { id, _ in id == 105 } == [105])
+        #expect(try w.remove { _, label in label == "ann" } == [100, 102])
+        #expect(try w.remove { id, _ in id == 105 } == [])  // already removed
+        w.close()
+        let file = try bytes(path)
+        for i in [0, 2, 5] { #expect(!contains(file, raw(i)), "template \(i) still in the file") }
+        #expect(!contains(file, Array("eve-unique-label".utf8)))
+        for i in [1, 3, 4] { #expect(contains(file, raw(i))) }
+        let c = try DatabaseFile.load(path: path)
+        #expect(c.database.ids == [101, 103, 104] && c.labels == ["bob", "cy", "dee"] && c.removed == 3)
+        let info = try DatabaseFile.info(path: path)
+        #expect(info.rows == 3 && info.removed == 3 && info.dimension == 64 && info.formatVersion == 2 && info.tornBytes == 0)
+    }
+
+    @Test("compact drops removed rows atomically and keeps every other row, id and label")
+    func compact() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        let t = templates(9, d: 16, seed: 2)
+        let w = try DatabaseWriter(path: path)
+        try w.append(ids: Array(0..<9), labels: (0..<9).map { "p\($0)" }, templates: t)
+        _ = try w.remove { id, _ in id % 3 == 0 }
+        // A reader in the writer's own process is refused (it would wait for itself).
+        #expect(throws: FaceMatchError.self) { try DatabaseFile.load(path: path) }
+        let before = try #require(try w.contents())
+        let report = try w.compact()
+        w.close()
+        #expect(report.kept == 6 && report.dropped == 3 && report.bytesAfter < report.bytesBefore)
+        let after = try DatabaseFile.load(path: path)
+        #expect(after.database == before.database && after.labels == before.labels && after.removed == 0)
+        #expect(try bytes(path).count == report.bytesAfter)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+            .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".compact") || $0.hasPrefix((path as NSString).lastPathComponent + ".new") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("repair cuts a torn tail (reporting it) and completes an interrupted erasure; committed rows survive")
+    func repair() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        let t = templates(5, d: 32, seed: 9)
+        try DatabaseWriter(path: path).append(ids: Array(0..<5), labels: (0..<5).map { "q\($0)" }, templates: t)
+        let committed = try bytes(path)
+        // An append that died after writing two whole records and part of a third.
+        let more = try { () throws -> Data in
+            let other = temp()
+            defer { cleanup(other) }
+            try DatabaseWriter(path: other).append(ids: [50, 51, 52], labels: ["a", "b", "c"], templates: templates(3, d: 32, seed: 4))
+            return try bytes(other).dropFirst(32)
+        }()
+        try (committed + more.dropLast(10)).write(to: URL(fileURLWithPath: path))
+        #expect(loadError(path)?.contains("cryptomask db repair") == true)
+        #expect(try DatabaseFile.info(path: path).tornBytes == more.count - 10)
+        // The server's lenient load serves the committed rows.
+        #expect(try DatabaseFile.load(path: path, waitForWriter: true, lenient: true)?.database.count == 5)
+        let r = try DatabaseWriter(path: path).repair()
+        #expect(r.tornBytes == more.count - 10 && r.uncommittedRecords == 2 && r.committedRecords == 5 && r.erasuresCompleted == 0)
+        #expect(try bytes(path) == committed)
+        // An erasure interrupted after its tombstone: flag set, template still there, checksum stale.
+        var data = try bytes(path)
+        let recordSize = 19 + 2 + 32
+        data[32 + recordSize + 8] = 1
+        try data.write(to: URL(fileURLWithPath: path))
+        #expect(loadError(path)?.contains("interrupted") == true)
+        #expect(try DatabaseFile.load(path: path, waitForWriter: true, lenient: true)?.database.ids == [0, 2, 3, 4])
+        let r2 = try DatabaseWriter(path: path).repair()
+        #expect(r2.erasuresCompleted == 1 && r2.tornBytes == 0)
+        #expect(!contains(try bytes(path), t[1].map { UInt8(bitPattern: $0) }))
+        #expect(try DatabaseFile.load(path: path).database.ids == [0, 2, 3, 4])
+    }
+
+    @Test("a second writer is refused at once, naming the holder's process; after close it may write")
+    func locking() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        let first = try DatabaseWriter(path: path)
+        do {
+            _ = try DatabaseWriter(path: path)
+            Issue.record("second writer got the lock")
+        } catch {
+            #expect(error.description.contains("locked by process \(getpid())"), "\(error)")
+        }
+        first.close()
+        let second = try DatabaseWriter(path: path)
+        second.close()
+    }
+
+    @Test("a format-1 file opens as before and is upgraded to format 2 by its first write")
+    func formatOne() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        func le(_ v: UInt64, _ w: Int) -> [UInt8] { (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        func fnv(_ b: [UInt8]) -> [UInt8] {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for x in b { h ^= UInt64(x); h = h &* 0x0000_0100_0000_01b3 }
+            return le(h, 8)
+        }
+        let t = templates(3, d: 8, seed: 1)
+        var header = Array("CMDB".utf8) + [1, 0, 0, 0] + le(8, 4) + le(128, 2) + [0, 0] + le(3, 8)
+        header += fnv(header)
+        var file = header
+        for i in 0..<3 {
+            var r = le(UInt64(i), 8) + le(2, 2) + Array("v\(i)".utf8) + t[i].map { UInt8(bitPattern: $0) }
+            r += fnv(r)
+            file += r
+        }
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        let old = try DatabaseFile.load(path: path)
+        let oldVersion = try DatabaseFile.info(path: path).formatVersion
+        #expect(old.database.ids == [0, 1, 2] && old.labels == ["v0", "v1", "v2"] && oldVersion == 1)
+        let w = try DatabaseWriter(path: path)
+        #expect(try w.remove { id, _ in id == 1 } == [1])
+        w.close()
+        let new = try DatabaseFile.load(path: path)
+        let newVersion = try DatabaseFile.info(path: path).formatVersion
+        #expect(new.database.ids == [0, 2] && new.labels == ["v0", "v2"] && newVersion == 2)
+    }
+
+    func loadError(_ path: String) -> String? {
+        do {
+            _ = try DatabaseFile.load(path: path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+}
