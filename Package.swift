@@ -37,11 +37,13 @@ let package = Package(
         .executableTarget(
             name: "cryptomask-bench", dependencies: ["FaceMatch"], path: "Benchmarks/cryptomask-bench",
             swiftSettings: speed),
+        // The README's library example, compiled and run by the tests.
+        .executableTarget(name: "cryptomask-example", dependencies: ["FaceMatch"], path: "Examples/QuickStart"),
         .testTarget(name: "RingArithmeticTests", dependencies: ["RingArithmetic"]),
         .testTarget(name: "BFVTests", dependencies: ["BFV"]),
         .testTarget(name: "SecureCompareTests", dependencies: ["SecureCompare"]),
         .testTarget(name: "FaceMatchTests", dependencies: ["FaceMatch"]),
         // Drives the real `cryptomask` processes (the dependency makes `swift test` build it).
-        .testTarget(name: "cryptomaskTests", dependencies: ["cryptomask", "FaceMatch"]),
+        .testTarget(name: "cryptomaskTests", dependencies: ["cryptomask", "cryptomask-example", "FaceMatch"]),
     ]
 )

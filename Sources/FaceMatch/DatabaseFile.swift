@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The on-disk database: versioned, append-only for new rows, torn-write detecting, with
-/// tombstones for removed rows (layout in `DatabaseFormat`, rules in docs/DESIGN.md).
+/// tombstones for removed rows (layout in `DatabaseFormat`, rules in docs/DESIGN.md section 6).
 ///
 /// Readers (`load`, `info`) hold a shared lock and see only committed records; writers go
 /// through `DatabaseWriter`, which holds the exclusive lock. Appending writes the new records

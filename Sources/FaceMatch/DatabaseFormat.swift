@@ -1,4 +1,4 @@
-/// The byte layout of a database file (docs/DESIGN.md, "Database file"). Little-endian.
+/// The byte layout of a database file (docs/DESIGN.md section 6). Little-endian.
 ///
 /// - Header (32 bytes): `"CMDB" | version (1) | 0 (3) | d (4) | sigma = 128 (2) | 0 (2) |
 ///   committed record count (8) | FNV-1a-64 of the previous 24 bytes (8)`.

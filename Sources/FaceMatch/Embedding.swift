@@ -1,4 +1,4 @@
-/// Embeddings: validation, L2 normalization and int8 quantization (DESIGN section 3).
+/// Embeddings: validation, L2 normalization and int8 quantization (docs/DESIGN.md section 3).
 ///
 /// `q_j = clamp(round(sigma * x_j / |x|), -127, 127)` with `sigma = 128` by default, so one unit
 /// of cosine is `sigma^2 = 16384` score units and the quantization error of a cosine has a

@@ -1,7 +1,7 @@
 import RingArithmetic
 import BFV
 
-/// The rotation-free encoding (DESIGN section 3): `d` coordinates split into `B` blocks of
+/// The rotation-free encoding (docs/DESIGN.md section 3): `d` coordinates split into `B` blocks of
 /// `d_b = ceil(d / B)`; one result ciphertext covers `K = N / d_b` templates; the score of
 /// template `k` of a result sits at coefficient `k * d_b + d_b - 1`.
 ///

@@ -3,7 +3,7 @@ import BFV
 /// The public parameters of a matching session: template dimension, quantization scale,
 /// threshold, truncation width and the BFV preset.
 ///
-/// Bounds (derived in DESIGN section 3 and checked by `init`): with unit embeddings the
+/// Bounds (derived in docs/DESIGN.md section 3 and checked by `init`): with unit embeddings the
 /// quantized norm is at most `sigma + sqrt(d)/2`, so every `v = <x, y> - tau_hat` satisfies
 /// `|v| <= (sigma + sqrt(d)/2)^2 + sigma^2 < t/2 = 2^16` for `d <= 4096` and `sigma = 128`.
 /// Truncation to `l` bits changes a decision only within `2^(17 - l + 1)` score units of the
@@ -52,7 +52,7 @@ public struct MatchParameters: Sendable, Equatable {
     }
 }
 
-/// The BFV profiles of FaceMatch and the targets each key may serve (DESIGN section 3).
+/// The BFV profiles of FaceMatch and the targets each key may serve (docs/DESIGN.md section 3).
 public enum MatchProfile: UInt8, Sendable, CaseIterable {
     /// N = 4096, two 50-bit primes: up to 2^20 targets per key.
     case small = 1

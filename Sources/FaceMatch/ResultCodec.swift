@@ -1,7 +1,7 @@
 import BFV
 import SecureCompare
 
-/// FaceMatch message types (DESIGN section 5), next to the comparison layer's.
+/// FaceMatch message types (docs/DESIGN.md section 5), next to the comparison layer's.
 extension MessageType {
     static let hello = MessageType(rawValue: 0x01)
     static let helloReply = MessageType(rawValue: 0x02)

@@ -1,7 +1,7 @@
 import BFV
 import SecureCompare
 
-/// The session handshake (DESIGN section 5).
+/// The session handshake (docs/DESIGN.md section 5).
 ///
 /// Client hello: `"CMFM" | version (1) | role = 1 (1) | dimension (4 LE)`.
 /// Server reply: `"CMFM" | version | role = 0 | profile (1) | BFV fingerprint (8) | dimension (4) |

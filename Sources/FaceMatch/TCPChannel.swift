@@ -6,7 +6,7 @@ import Darwin
 import SecureCompare
 import Synchronization
 
-/// A `Channel` over a TCP socket (DESIGN section 5): frames `type (1) | length (4 LE) | payload`,
+/// A `Channel` over a TCP socket (docs/DESIGN.md section 5): frames `type (1) | length (4 LE) | payload`,
 /// a hard maximum payload size checked before anything is allocated for it, payloads read in
 /// chunks of at most 1 MiB as they arrive, send and receive timeouts, no SIGPIPE. A malformed
 /// or oversized frame, a timeout or a vanished peer throws on this channel only.

@@ -2,7 +2,7 @@ import BFV
 import RingArithmetic
 
 /// 128 (or any count up to 1024) oblivious transfers of 128-bit messages through BFV batching,
-/// post-quantum and semi-honest (DESIGN section 4).
+/// post-quantum and semi-honest (docs/DESIGN.md section 4).
 ///
 /// The receiver encrypts its choice bits, each repeated in the 8 slots that carry its message's
 /// eight 16-bit chunks, under its own key (`Parameters.baseOT`: N = 8192, t = 65537). The sender

@@ -1,4 +1,4 @@
-// cryptomask: private 1:N face matching from the command line (docs/DESIGN.md, "Command line").
+// cryptomask: private 1:N face matching from the command line (docs/DESIGN.md section 7).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

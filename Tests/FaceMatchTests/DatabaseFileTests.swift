@@ -60,15 +60,6 @@ struct DatabaseFileTests {
         #expect(throws: FaceMatchError.self) { try DatabaseFile.append(path: path, ids: [1], labels: [""], templates: templates(1, d: 32, seed: 0)) }
     }
 
-    func loadError(_ path: String) -> String? {
-        do {
-            _ = try DatabaseFile.load(path: path)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test(".npy: float32 and float64 read back exactly; other layouts are refused by name")
     func numpy() throws {
         let values = (0..<12).map { Double($0) * 0.25 - 1 }

@@ -165,13 +165,4 @@ struct DatabaseLifecycleTests {
         let newVersion = try DatabaseFile.info(path: path).formatVersion
         #expect(new.database.ids == [0, 2] && new.labels == ["v0", "v2"] && newVersion == 2)
     }
-
-    func loadError(_ path: String) -> String? {
-        do {
-            _ = try DatabaseFile.load(path: path)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
 }

@@ -68,3 +68,13 @@ func session<T>(_ server: MatchServer, dimension: Int, seed: UInt64, _ client: @
     _ = try serverResult.value!.get()
     return out
 }
+
+/// The message of loading the database at `path`, or nil when it loads.
+func loadError(_ path: String) -> String? {
+    do {
+        _ = try DatabaseFile.load(path: path)
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}

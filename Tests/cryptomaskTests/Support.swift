@@ -2,21 +2,26 @@ import Foundation
 import FaceMatch
 import RingArithmetic
 
-/// The `cryptomask` binary next to this test bundle (same build configuration).
-let cryptomaskBinary: String = {
+/// The package's root folder.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The executable `name` next to this test bundle (same build configuration).
+func builtBinary(_ name: String) -> String {
     let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for dir in [bundle, bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()] {
-        let candidate = dir.appendingPathComponent("cryptomask").path
+        let candidate = dir.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
     // Fall back to the package's build folder.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     for config in ["release", "debug"] {
-        let candidate = root.appendingPathComponent(".build/\(config)/cryptomask").path
+        let candidate = packageRoot.appendingPathComponent(".build/\(config)/\(name)").path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
-    return "cryptomask"
-}()
+    return name
+}
+
+/// The `cryptomask` binary.
+let cryptomaskBinary = builtBinary("cryptomask")
 
 /// Runs `cryptomask args` to completion; returns (exit status, stdout, stderr).
 @discardableResult
