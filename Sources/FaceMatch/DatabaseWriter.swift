@@ -35,66 +35,69 @@ public final class DatabaseWriter {
         return try DatabaseFile.read(PosixFile(path: path, mode: .read), strict: true).contents
     }
 
+    /// Calls `body(id, label, template)` for every live row, in file order, streaming the file
+    /// (memory: one 1 MiB chunk). Nothing is called when the file does not exist yet.
+    /// - Throws: `.databaseDamaged` for a damaged file.
+    public func forEachRow(_ body: (UInt64, String, ArraySlice<UInt8>) -> Void) throws(FaceMatchError) {
+        guard PosixFile.exists(path) else { return }
+        let f = try PosixFile(path: path, mode: .read)
+        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        _ = try DatabaseFormat.scan(f, h) { r in
+            if !r.removed { body(r.id, r.label, r.template(dimension: h.dimension)) }
+        }
+    }
+
     /// Appends rows. A missing file is created (with dimension `templates[0].count`) through a
     /// temporary file linked into place only when complete, so a failed first enroll leaves
     /// nothing behind. An existing file must be undamaged (run `repair` first otherwise); a
     /// version 1 file is upgraded to version 2 first.
     /// - Throws: `.invalidEmbedding` for a template of the wrong dimension or outside the norm
-    ///   bound (nothing is written then), `.databaseDamaged`, `.fileUnavailable`.
+    ///   bound (nothing is committed then), `.databaseDamaged`, `.fileUnavailable`.
     public func append(ids: [UInt64], labels: [String], templates: [[Int8]]) throws(FaceMatchError) {
         guard ids.count == templates.count, labels.count == templates.count else {
             throw FaceMatchError.invalidParameter("\(ids.count) ids, \(labels.count) labels and \(templates.count) templates differ in count")
         }
         guard let first = templates.first else { return }
-        let existing = try contents()
-        let d = existing?.database.dimension ?? first.count
-        for (i, t) in templates.enumerated() {
-            do throws(FaceMatchError) { try FaceDatabase.validate(t, dimension: d) } catch {
+        let batch = try beginAppend(dimension: first.count)
+        for i in templates.indices {
+            do throws(FaceMatchError) { try batch.add(id: ids[i], label: labels[i], template: templates[i]) } catch {
+                batch.abort()
                 throw FaceMatchError.invalidEmbedding("row \(i): \(error.reason)")
             }
         }
-        var records: [UInt8] = []
-        func flush(_ f: PosixFile, _ offset: inout Int) throws(FaceMatchError) {
-            try f.write(records, at: offset)
-            offset += records.count
-            records.removeAll(keepingCapacity: true)
-        }
-        guard existing != nil else {
-            for i in templates.indices {
-                records += DatabaseFormat.record(id: ids[i], label: DatabaseFormat.labelBytes(labels[i]), template: templates[i].map { UInt8(bitPattern: $0) })
+        try batch.commit()
+    }
+
+    /// Starts an append of any number of rows, written as they come (memory: one 1 MiB buffer)
+    /// and committed at once by `commit()`; until then no reader sees them, and `abort()` (or an
+    /// error, or a crash) leaves the file as it was. `dimension` is used for a new file; an
+    /// existing file must have it.
+    /// - Throws: `.databaseDamaged` (run `repair`), `.invalidParameter` for another dimension.
+    public func beginAppend(dimension: Int) throws(FaceMatchError) -> PendingAppend {
+        if PosixFile.exists(path) {
+            try upgradeIfNeeded()
+            let f = try PosixFile(path: path, mode: .readWrite)
+            let (_, _, header, end) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
+            guard header.dimension == dimension else {
+                throw FaceMatchError.invalidParameter("\(path) holds dimension \(header.dimension), the rows have \(dimension)")
             }
-            return try publishNew(dimension: d, records: records, count: templates.count)
+            return PendingAppend(file: f, header: header, start: end, publishAt: nil)
         }
-        try upgradeIfNeeded()
-        let f = try PosixFile(path: path, mode: .readWrite)
-        let (_, _, header, end) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
-        var offset = end
-        for i in templates.indices {
-            records += DatabaseFormat.record(id: ids[i], label: DatabaseFormat.labelBytes(labels[i]), template: templates[i].map { UInt8(bitPattern: $0) })
-            if records.count >= 1 << 20 { try flush(f, &offset) }
-        }
-        try flush(f, &offset)
-        try f.sync()
-        // Commit: only now does the header count the new records.
-        var h = header
-        h.count += templates.count
-        try f.write(DatabaseFormat.header(h), at: 0)
-        try f.sync()
+        _ = try FaceDatabase(dimension: dimension)
+        let temp = "\(path).new-\(getpid())"
+        PosixFile.remove(temp)
+        let f = try PosixFile(path: temp, mode: .create)
+        let header = DatabaseFormat.Header(version: DatabaseFormat.currentVersion, dimension: dimension, count: 0)
+        try f.write(DatabaseFormat.header(header), at: 0)
+        return PendingAppend(file: f, header: header, start: DatabaseFormat.headerSize, publishAt: path)
     }
 
     /// Writes a complete new file beside `path` and links it into place (fails if `path` exists).
     func publishNew(dimension: Int, records: [UInt8], count: Int) throws(FaceMatchError) {
-        let temp = "\(path).new-\(getpid())"
-        PosixFile.remove(temp)
-        do throws(FaceMatchError) {
-            let f = try PosixFile(path: temp, mode: .create)
-            try f.write(DatabaseFormat.header(.init(version: DatabaseFormat.currentVersion, dimension: dimension, count: count)) + records, at: 0)
-            try f.sync()
-            guard try PosixFile.publish(temp, at: path) else { throw FaceMatchError.fileUnavailable("\(path): already exists") }
-        } catch {
-            PosixFile.remove(temp)
-            throw error
-        }
+        let batch = try beginAppend(dimension: dimension)
+        batch.records = records
+        batch.added = count
+        try batch.commit()
     }
 
     /// Removes every live row for which `matches(id, label)` holds: marks each tombstone and
@@ -223,5 +226,85 @@ public final class DatabaseWriter {
             offset += total
         }
         return count
+    }
+}
+
+/// Rows being appended by a `DatabaseWriter` (see `beginAppend`): written after the committed
+/// records (or into a new file beside the database), invisible until `commit`.
+public final class PendingAppend {
+    let file: PosixFile
+    var header: DatabaseFormat.Header
+    /// End of the committed records, and of the rows written so far.
+    let start: Int
+    var offset: Int
+    /// Where a new database is linked into place on commit (nil: appending to an existing one).
+    let publishAt: String?
+    var records: [UInt8] = []
+    var added = 0
+    var finished = false
+
+    init(file: PosixFile, header: DatabaseFormat.Header, start: Int, publishAt: String?) {
+        self.file = file
+        self.header = header
+        self.start = start
+        self.offset = start
+        self.publishAt = publishAt
+    }
+
+    deinit { if !finished { abort() } }
+
+    /// Rows added so far.
+    public var count: Int { added }
+
+    /// Adds one row (label cut to 1024 bytes at a character boundary).
+    /// - Throws: `.invalidEmbedding` for a template the database cannot hold (nothing is added).
+    public func add(id: UInt64, label: String, template: [Int8]) throws(FaceMatchError) {
+        try FaceDatabase.validate(template, dimension: header.dimension)
+        records += DatabaseFormat.record(id: id, label: DatabaseFormat.labelBytes(label), template: template.map { UInt8(bitPattern: $0) })
+        added += 1
+        if records.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws(FaceMatchError) {
+        try file.write(records, at: offset)
+        offset += records.count
+        records.removeAll(keepingCapacity: true)
+    }
+
+    /// Syncs the rows, then commits them with one header write (and, for a new database, links
+    /// the complete file into place).
+    public func commit() throws(FaceMatchError) {
+        precondition(!finished, "commit after commit or abort")
+        do throws(FaceMatchError) {
+            try flush()
+            try file.sync()
+        } catch {
+            abort()
+            throw error
+        }
+        // From the header write on, the rows may be committed: never cut them back.
+        finished = true
+        var committed = header
+        committed.count += added
+        try file.write(DatabaseFormat.header(committed), at: 0)
+        try file.sync()
+        if let target = publishAt {
+            guard try PosixFile.publish(file.path, at: target) else {
+                PosixFile.remove(file.path)
+                throw FaceMatchError.fileUnavailable("\(target): already exists")
+            }
+        }
+    }
+
+    /// Drops the rows: an existing database is cut back to its last commit, a new one removed.
+    public func abort() {
+        guard !finished else { return }
+        finished = true
+        if publishAt != nil {
+            PosixFile.remove(file.path)
+        } else {
+            try? file.truncate(to: start)
+            try? file.sync()
+        }
     }
 }

@@ -15,63 +15,18 @@ public struct NumpyArray: Sendable, Equatable {
     /// Parses `.npy` bytes. A 1-D array is accepted as one row when `allowVector` is true.
     /// - Throws: `FaceMatchError.invalidParameter` describing the problem.
     public init(npy bytes: [UInt8], allowVector: Bool = false) throws(FaceMatchError) {
-        func fail(_ s: String) -> FaceMatchError { FaceMatchError.invalidParameter("npy: \(s)") }
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else { throw fail("not a .npy file (bad magic)") }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw fail("truncated header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24; headerStart = 12
-        default: throw fail("unsupported format version \(major)")
+        let h = try NumpyHeader(bytes, allowVector: allowVector)
+        guard bytes.count - h.dataStart == h.rows * h.columns * h.width else {
+            throw NumpyHeader.fail("data holds \(bytes.count - h.dataStart) bytes, shape (\(h.rows), \(h.columns)) needs \(h.rows * h.columns * h.width)")
         }
-        guard headerLength <= 1 << 20, bytes.count >= headerStart + headerLength else { throw fail("truncated header") }
-        let header = String(decoding: bytes[headerStart ..< headerStart + headerLength], as: UTF8.self)
-        func field(_ key: String) -> String? {
-            guard let r = header.firstRange(of: "'\(key)':") else { return nil }
-            return String(header[r.upperBound...]).trimmed(" ")
-        }
-        guard let descr = field("descr") else { throw fail("header has no descr") }
-        let width: Int
-        if descr.hasPrefix("'<f4'") { width = 4 } else if descr.hasPrefix("'<f8'") { width = 8 } else {
-            let shown = descr.prefix(while: { $0 != "," })
-            throw fail("dtype \(shown) is not little-endian float32 or float64")
-        }
-        guard let fortran = field("fortran_order") else { throw fail("header has no fortran_order") }
-        guard fortran.hasPrefix("False") else { throw fail("Fortran-ordered arrays are not supported; save with C order") }
-        guard let shapeText = field("shape"), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else { throw fail("header has no shape") }
-        let dims = shapeText[shapeText.index(after: shapeText.startIndex) ..< close].split(separator: ",").map { $0.trimmed(" ") }.filter { !$0.isEmpty }
-        let shape = dims.compactMap { Int($0) }
-        guard shape.count == dims.count, shape.allSatisfy({ $0 >= 0 }) else { throw fail("bad shape \(shapeText.prefix(40))") }
-        let (r, c): (Int, Int)
-        if shape.count == 2 { (r, c) = (shape[0], shape[1]) } else if shape.count == 1 && allowVector { (r, c) = (1, shape[0]) } else {
-            throw fail("expected a 2-D array, found \(shape.count) dimensions")
-        }
-        guard c >= 1, r >= 0, r <= 1 << 32, c <= 1 << 20 else { throw fail("shape (\(r), \(c)) out of range") }
-        let dataStart = headerStart + headerLength
-        let (count, overflow) = r.multipliedReportingOverflow(by: c)
-        guard !overflow, bytes.count - dataStart == count * width else {
-            throw fail("data holds \(bytes.count - dataStart) bytes, shape (\(r), \(c)) needs \(count * width)")
-        }
-        var values = [Double](repeating: 0, count: count)
+        var values = [Double](repeating: 0, count: h.rows * h.columns)
         bytes.withUnsafeBufferPointer { b in
-            for i in 0..<count {
-                let o = dataStart + i * width
-                if width == 4 {
-                    var u: UInt32 = 0
-                    for k in 0..<4 { u |= UInt32(b[o + k]) << (8 * UInt32(k)) }
-                    values[i] = Double(Float(bitPattern: u))
-                } else {
-                    var u: UInt64 = 0
-                    for k in 0..<8 { u |= UInt64(b[o + k]) << (8 * UInt64(k)) }
-                    values[i] = Double(bitPattern: u)
-                }
+            values.withUnsafeMutableBufferPointer { v in
+                h.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[h.dataStart...]), into: v)
             }
         }
-        rows = r
-        columns = c
+        rows = h.rows
+        columns = h.columns
         self.values = values
     }
 

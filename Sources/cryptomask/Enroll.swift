@@ -7,75 +7,86 @@ enum Enroll {
         Quantizes every row of X.npy (float32 or float64, C order; a 1-D array is one row) and
         appends it to FILE, creating FILE if it does not exist. New ids continue after the
         largest id in FILE. L.txt, if given, holds one label per row (LF or CRLF line ends;
-        '-' reads standard input). Every row is checked before FILE is touched, and a failed
-        first enroll leaves no file behind.
+        '-' reads standard input). X.npy is read in chunks, so memory stays small however many
+        rows it holds; the rows are committed together at the end: a bad row, an error or an
+        interruption leaves FILE as it was (a failed first enroll leaves no file).
 
         A row identical to an enrolled template with the same label is reported as a warning;
         --skip-duplicates leaves such rows out. Enroll takes FILE's writer lock: if another
         writer holds it, enroll fails at once naming that process, or waits with --wait.
         """
 
+    /// Rows read from the `.npy` file at a time.
+    static let chunkRows = 4096
+
     static func run(_ args: [String]) throws {
         let o = try Options(args, valued: ["db", "embeddings", "labels"], boolean: ["skip-duplicates", "wait"])
         if o.help { print(help); return }
         let path = try o.required("db")
         let embeddingsPath = try o.required("embeddings")
-        let array = try NumpyArray(npy: readFileBytes(embeddingsPath), allowVector: true)
-        guard array.rows > 0 else { throw CLIError("\(embeddingsPath) has no rows") }
-        var labels = [String](repeating: "", count: array.rows)
+        let npy = try NumpyFile(path: embeddingsPath)
+        guard npy.rows > 0 else { throw CLIError("\(embeddingsPath) has no rows") }
+        var labels = [String](repeating: "", count: npy.rows)
         if let labelPath = o.values["labels"] {
-            labels = try readLabels(labelPath, expected: array.rows)
+            labels = try readLabels(labelPath, expected: npy.rows)
         }
-        var templates: [[Int8]] = []
-        templates.reserveCapacity(array.rows)
-        for i in 0..<array.rows {
-            do { templates.append(try Embedding.quantized(array.row(i))) } catch {
-                throw CLIError("\(embeddingsPath) row \(i): \(error.reason)")
-            }
-            if i % 1024 == 0 { Console.progress("quantizing \(i)/\(array.rows)") }
-        }
+        let clock = ContinuousClock()
+        let start = clock.now
         let writer = try DatabaseWriter(path: path, wait: o.flag("wait"))
         defer { writer.close() }
-        let existing = try writer.contents()
-        if let existing, existing.database.dimension != array.columns {
-            throw CLIError("\(path) holds dimension \(existing.database.dimension), \(embeddingsPath) has \(array.columns)")
+        // What the file holds: the largest id, and (label, template) digests for duplicates.
+        var seen = Set<Int>()
+        var largestID: UInt64?
+        var existing = 0
+        try writer.forEachRow { id, label, template in
+            largestID = max(largestID ?? 0, id)
+            existing += 1
+            seen.insert(digest(template.map { Int8(bitPattern: $0) }, label))
         }
-        // Duplicates: identical template and label, against the file and earlier rows of this batch.
-        var seen: [Int: [(template: [Int8], label: String, id: UInt64?)]] = [:]
-        func key(_ t: [Int8], _ l: String) -> Int { var h = Hasher(); h.combine(t); h.combine(l); return h.finalize() }
-        if let existing {
-            for k in 0..<existing.database.count {
-                let t = Array(existing.database.template(k))
-                seen[key(t, existing.labels[k]), default: []].append((t, existing.labels[k], existing.database.ids[k]))
-            }
-        }
-        var nextID = (existing?.database.ids.max()).map { $0 + 1 } ?? 0
-        var ids: [UInt64] = [], keptLabels: [String] = [], kept: [[Int8]] = []
+        let batch = try writer.beginAppend(dimension: npy.columns)
+        var nextID = largestID.map { $0 + 1 } ?? 0
+        let firstID = nextID
         var duplicates = 0
-        for i in 0..<array.rows {
-            let k = key(templates[i], labels[i])
-            if let twin = seen[k]?.first(where: { $0.template == templates[i] && $0.label == labels[i] }) {
-                duplicates += 1
-                if duplicates <= 10 {
-                    let what = twin.id.map { "enrolled id \($0)" } ?? "an earlier row of this file"
-                    Console.error("cryptomask: warning: row \(i) is identical to \(what) with the same label '\(Console.printable(labels[i]))'" + (o.flag("skip-duplicates") ? "; skipped" : ""))
+        let skip = o.flag("skip-duplicates")
+        for chunkStart in stride(from: 0, to: npy.rows, by: chunkRows) {
+            let end = min(npy.rows, chunkStart + chunkRows)
+            let values = try npy.rows(chunkStart ..< end)
+            for i in chunkStart ..< end {
+                let row = Array(values[(i - chunkStart) * npy.columns ..< (i - chunkStart + 1) * npy.columns])
+                let template: [Int8]
+                do { template = try Embedding.quantized(row) } catch {
+                    throw CLIError("\(embeddingsPath) row \(i): \(error.reason); nothing was enrolled")
                 }
-                if o.flag("skip-duplicates") { continue }
+                if !seen.insert(digest(template, labels[i])).inserted {
+                    duplicates += 1
+                    if duplicates <= 10 {
+                        Console.error("cryptomask: warning: row \(i) is identical to an enrolled template (or an earlier row) with the same label '\(Console.printable(labels[i]))'" + (skip ? "; skipped" : ""))
+                    }
+                    if skip { continue }
+                }
+                try batch.add(id: nextID, label: labels[i], template: template)
+                nextID += 1
             }
-            seen[k, default: []].append((templates[i], labels[i], nil))
-            ids.append(nextID)
-            nextID += 1
-            keptLabels.append(labels[i])
-            kept.append(templates[i])
+            Console.progress("enrolling \(end)/\(npy.rows)")
         }
         if duplicates > 10 { Console.error("cryptomask: warning: \(duplicates) duplicate rows in all") }
-        Console.progress("writing \(kept.count) templates")
-        try writer.append(ids: ids, labels: keptLabels, templates: kept)
+        Console.progress("committing \(batch.count) templates")
+        try batch.commit()
         Console.endProgress()
-        let total = (existing?.database.count ?? 0) + kept.count
-        let skipped = o.flag("skip-duplicates") && duplicates > 0 ? ", \(duplicates) duplicates skipped" : ""
-        let range = ids.isEmpty ? "" : " as ids \(ids.first!) ... \(ids.last!)"
-        print("enrolled \(kept.count) templates into \(path)\(range)\(skipped) (now \(total) rows, dimension \(array.columns))")
+        let t = clock.now - start
+        let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
+        let skipped = skip && duplicates > 0 ? ", \(duplicates) duplicates skipped" : ""
+        let range = batch.count == 0 ? "" : " as ids \(firstID) ... \(nextID - 1)"
+        let rate = seconds > 0 ? ", \(Int(Double(npy.rows) / seconds)) rows/s" : ""
+        print("enrolled \(batch.count) templates into \(path)\(range)\(skipped) (now \(existing + batch.count) rows, dimension \(npy.columns); \(Console.seconds(seconds))\(rate))")
+    }
+
+    /// A digest of a template and its label (duplicate detection; 64 bits, in this process only).
+    static func digest(_ template: [Int8], _ label: String) -> Int {
+        var h = Hasher()
+        h.combine(template)
+        h.combine(label)
+        return h.finalize()
     }
 
     /// One label per line; a final newline is optional, CRLF line ends are accepted.
