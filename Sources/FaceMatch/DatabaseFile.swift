@@ -76,6 +76,14 @@ public enum DatabaseFile {
         return c
     }
 
+    /// Whether a writer (enroll, remove, compact, repair) holds the file's lock right now.
+    public static func isLockedByWriter(path: String) -> Bool {
+        guard let f = try? PosixFile(path: DatabaseLock.path(of: path), mode: .read) else { return false }
+        guard (try? f.lock(exclusive: false, wait: false)) == true else { return true }
+        f.unlock()
+        return false
+    }
+
     /// What a database file holds, without loading templates into memory for serving.
     public struct Info: Sendable, Equatable {
         /// Live rows.

@@ -24,45 +24,67 @@ public final class MatchServer: Sendable {
     let prepared: PreparedDatabase
     let flooding: UInt128
 
-    /// Prepares a server.
+    /// Prepares a server for templates held in memory.
     /// - Parameters:
     ///   - database: the enrolled templates (dimension must equal `parameters.dimension`).
     ///   - layout: override the byte-optimal layout (`Layout.optimal`).
-    ///   - memoryBudget: bytes allowed for precomputed plaintexts (default 4 GiB); above it
-    ///     they are rebuilt per query from the int8 templates.
+    ///   - memoryBudget: bytes for precomputed plaintexts (`MatchServer.automaticCacheBudget` by
+    ///     default: half the physical memory); the first results that fit are cached, the
+    ///     others rebuilt per query from the int8 templates.
     /// - Throws: `FaceMatchError` for an empty or mismatched database, or a layout that does
     ///   not fit the profile's flooding budget.
-    public init(database: FaceDatabase, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int = 4 << 30) throws(FaceMatchError) {
-        guard database.count > 0 else { throw FaceMatchError.databaseUnavailable("the database is empty") }
-        guard database.dimension == parameters.dimension else {
-            throw FaceMatchError.databaseUnavailable("database dimension \(database.dimension) differs from \(parameters.dimension)")
+    public convenience init(database: FaceDatabase, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil) throws(FaceMatchError) {
+        try self.init(rows: .memory(database), parameters: parameters, layout: layout, memoryBudget: memoryBudget)
+    }
+
+    /// Prepares a server for the templates of a memory-mapped database file (see
+    /// `MappedTemplates`); the other parameters as for `init(database:...)`.
+    public convenience init(mapped: MappedTemplates, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil) throws(FaceMatchError) {
+        try self.init(rows: .mapped(mapped), parameters: parameters, layout: layout, memoryBudget: memoryBudget)
+    }
+
+    init(rows: TemplateRows, parameters: MatchParameters, layout: Layout?, memoryBudget: Int?) throws(FaceMatchError) {
+        guard rows.count > 0 else { throw FaceMatchError.databaseUnavailable("the database is empty") }
+        guard rows.dimension == parameters.dimension else {
+            throw FaceMatchError.databaseUnavailable("database dimension \(rows.dimension) differs from \(parameters.dimension)")
         }
         // The small profile while at least 16 queries of this size fit its target budget.
-        let profile: MatchProfile = database.count.nextPowerOfTwo * 16 <= MatchProfile.small.targetBudget ? .small : .large
+        let profile: MatchProfile = rows.count.nextPowerOfTwo * 16 <= MatchProfile.small.targetBudget ? .small : .large
         let chosen: Layout
-        if let layout { chosen = layout } else { chosen = try Layout.optimal(n: database.count, parameters: parameters, profile: profile) }
+        if let layout { chosen = layout } else { chosen = try Layout.optimal(n: rows.count, parameters: parameters, profile: profile) }
         guard chosen.degree == profile.parameters.degree else {
             throw FaceMatchError.invalidParameter("layout degree \(chosen.degree) differs from the profile's \(profile.parameters.degree)")
         }
         guard let f = chosen.floodingBound(parameters, profile: profile) else {
             throw FaceMatchError.invalidParameter("layout \(chosen) needs more flooding than the modulus allows")
         }
-        guard chosen.resultCount(database.count) * chosen.vectorsPerResult <= profile.targetBudget else {
+        guard chosen.resultCount(rows.count) * chosen.vectorsPerResult <= profile.targetBudget else {
             throw FaceMatchError.databaseUnavailable("database too large for one key's target budget (\(profile.targetBudget))")
         }
         self.parameters = parameters
         self.profile = profile
         self.layout = chosen
         self.flooding = f
-        self.prepared = PreparedDatabase(database: database, layout: chosen, context: Contexts.of(profile), memoryBudget: memoryBudget)
+        self.prepared = PreparedDatabase(rows: rows, layout: chosen, context: Contexts.of(profile),
+                                         memoryBudget: memoryBudget ?? PreparedDatabase.automaticBudget(templates: rows.count))
     }
 
+    /// The default plaintext cache budget for `n` templates on this machine: half the physical
+    /// memory, less the server's other needs (bytes).
+    public static func automaticCacheBudget(templates n: Int) -> Int { PreparedDatabase.automaticBudget(templates: n) }
+
+    /// Result ciphertexts per query, and how many of them have cached plaintexts.
+    public var results: (total: Int, cached: Int) { (layout.resultCount(templateCount), prepared.cached.count) }
+
+    /// Bytes of the plaintext cache.
+    public var cacheBytes: Int { prepared.cached.count * PreparedDatabase.bytesPerResult(layout, Contexts.of(profile)) }
+
     /// The number of templates `n` served.
-    public var templateCount: Int { prepared.database.count }
+    public var templateCount: Int { prepared.rows.count }
 
     /// Templates per session key: the target budget divided by the targets of one query.
     public var queriesPerKey: Int {
-        max(1, profile.targetBudget / (layout.resultCount(prepared.database.count) * layout.vectorsPerResult))
+        max(1, profile.targetBudget / (layout.resultCount(prepared.rows.count) * layout.vectorsPerResult))
     }
 
     /// Runs one session on `channel` until the client's goodbye. On a protocol error it sends an
@@ -87,7 +109,7 @@ public final class MatchServer: Sendable {
             throw FaceMatchError.protocolViolation("query dimension \(hello.dimension), database dimension \(parameters.dimension)")
         }
         let reply = HelloReply(profile: profile, fingerprint: profile.parameters.fingerprint, dimension: parameters.dimension,
-                               count: prepared.database.count, blocks: layout.blocks, shareBits: parameters.shareBits,
+                               count: prepared.rows.count, blocks: layout.blocks, shareBits: parameters.shareBits,
                                queriesPerKey: queriesPerKey)
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.helloReply, reply.bytes) }
         channel.setPhase("keys")
@@ -163,7 +185,7 @@ public final class MatchServer: Sendable {
 
     func evaluate(_ queries: [Ciphertext], publicKey: PublicKey, rng: inout ChaChaDRBG,
                   emit: ([UInt8]) throws(FaceMatchError) -> Void) throws(FaceMatchError) -> EvaluatedQuery {
-        let n = prepared.database.count
+        let n = prepared.rows.count
         let results = layout.resultCount(n)
         var shares: [UInt64] = [], masks: [UInt64] = []
         shares.reserveCapacity(results * layout.vectorsPerResult)

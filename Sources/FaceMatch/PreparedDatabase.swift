@@ -1,49 +1,58 @@
 import BFV
 import RingArithmetic
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The server's query-independent form of a database: for every result group `r` and block
 /// `b` the plaintext
 /// `P_{r,b}(X) = sum_{k<K} sum_{j<d_b} y_{rK+k}[b*d_b + j] * X^(k*d_b + d_b-1-j)`
-/// lifted to the ciphertext ring in evaluation form. Kept in memory when
-/// `R * B * L * N * 8` bytes (about `16 * n * d` for L = 2) fit the budget; otherwise each
-/// result's plaintexts are rebuilt from the int8 templates when needed (`B * L` NTTs).
+/// lifted to the ciphertext ring in evaluation form (`B * L * N * 8` bytes per result, about
+/// `16 * d` bytes per template for L = 2). The first results that fit the memory budget are
+/// kept (a partial cache); the others are rebuilt from the int8 templates when needed
+/// (`B * L` NTTs each).
 final class PreparedDatabase: Sendable {
-    let database: FaceDatabase
+    let rows: TemplateRows
     let layout: Layout
     let context: BFVContext
-    let cached: [[EvaluationPlaintext]]?
+    /// Plaintexts of results `0 ..< cached.count`.
+    let cached: [[EvaluationPlaintext]]
 
-    init(database: FaceDatabase, layout: Layout, context: BFVContext, memoryBudget: Int) {
-        self.database = database
+    init(rows: TemplateRows, layout: Layout, context: BFVContext, memoryBudget: Int) {
+        self.rows = rows
         self.layout = layout
         self.context = context
-        let results = layout.resultCount(database.count)
-        let bytes = results * layout.blocks * context.ring.limbCount * context.degree * 8
-        if bytes <= memoryBudget {
-            // Both cores: results are independent.
-            cached = parallelMap(results) { r in PreparedDatabase.build(r, database, layout, context) }
-        } else {
-            cached = nil
-        }
+        let results = layout.resultCount(rows.count)
+        let perResult = PreparedDatabase.bytesPerResult(layout, context)
+        let kept = min(results, max(0, memoryBudget) / perResult)
+        // All cores: results are independent.
+        cached = parallelMap(kept) { r in PreparedDatabase.build(r, rows, layout, context) }
+    }
+
+    static func bytesPerResult(_ layout: Layout, _ context: BFVContext) -> Int {
+        layout.blocks * context.ring.limbCount * context.degree * 8
     }
 
     /// The plaintexts of result `r`, one per block.
     func plaintexts(_ r: Int) -> [EvaluationPlaintext] {
-        cached?[r] ?? PreparedDatabase.build(r, database, layout, context)
+        r < cached.count ? cached[r] : PreparedDatabase.build(r, rows, layout, context)
     }
 
-    static func build(_ r: Int, _ db: FaceDatabase, _ layout: Layout, _ context: BFVContext) -> [EvaluationPlaintext] {
-        let n = context.degree, d = db.dimension, db_ = layout.blockLength, k = layout.vectorsPerResult
+    static func build(_ r: Int, _ rows: TemplateRows, _ layout: Layout, _ context: BFVContext) -> [EvaluationPlaintext] {
+        let n = context.degree, d = rows.dimension, db_ = layout.blockLength, k = layout.vectorsPerResult, count = rows.count
         return (0..<layout.blocks).map { b in
             var coefficients = [Int64](repeating: 0, count: n)
-            db.templates.withUnsafeBufferPointer { t in
+            rows.withRows { row in
                 for slot in 0..<k {
                     let i = r * k + slot
-                    guard i < db.count else { break }  // padding rows stay zero
+                    guard i < count else { break }  // padding rows stay zero
+                    let t = row(i)
                     for j in 0..<db_ {
                         let c = b * db_ + j
                         guard c < d else { break }
-                        coefficients[slot * db_ + db_ - 1 - j] = Int64(t[i * d + c])
+                        coefficients[slot * db_ + db_ - 1 - j] = Int64(t[c])
                     }
                 }
             }
@@ -52,6 +61,14 @@ final class PreparedDatabase: Sendable {
             poly.forwardNTT()
             return (try? EvaluationPlaintext(evaluationForm: poly, context: context))!
         }
+    }
+
+    /// The default cache budget: half the physical memory, less what serving `n` templates
+    /// needs besides the cache (row offsets and about 512 MiB of per-query working memory).
+    static func automaticBudget(templates n: Int) -> Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 4 << 30 }
+        return max(0, pages * size / 2 - 8 * n - (512 << 20))
     }
 }
 

@@ -104,6 +104,15 @@ struct Options {
 
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
+    /// A byte count: digits with an optional K, M or G suffix (powers of 1024).
+    static func bytes(_ s: String, option: String) throws -> Int {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(s), scale = 1
+        if let last = s.last?.uppercased().first, let u = units[last] { digits = s.dropLast(); scale = u }
+        guard let v = Int(digits), v >= 0, v <= Int.max / scale else { throw CLIError("--\(option) must be a byte count such as 4G or auto, got '\(s)'") }
+        return v * scale
+    }
+
     func required(_ name: String) throws -> String {
         guard let v = values[name] else { throw CLIError("missing --\(name)", usage: true) }
         return v

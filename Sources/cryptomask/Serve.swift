@@ -11,12 +11,17 @@ import Synchronization
 enum Serve {
     static let help = """
         usage: cryptomask serve --db FILE --port P [--host 127.0.0.1] --threshold T [--max-sessions K]
-                                [--drain-seconds S] [--reload-interval S]
+                                [--drain-seconds S] [--reload-interval S] [--cache-memory BYTES|auto]
 
         Loads FILE and answers private queries on HOST:PORT until stopped. A probe matches when
         its cosine similarity to some template is at least T (0.05 ... 0.99). Sessions run
         concurrently (at most K, default 8); each session's outcome is logged on stderr without
         any query data. Port 0 picks a free port (the log line shows which).
+
+        FILE is served through a read-only memory map (the templates stay in the page cache).
+        The plaintexts derived from it are cached up to --cache-memory bytes (suffixes K, M, G;
+        default auto: half the physical memory); results beyond the cache are rebuilt per query.
+        The log says how much is cached.
 
         The server follows FILE: SIGHUP reloads it at once, and it checks for changes every S
         seconds (--reload-interval, default 2) and whenever a session starts, so a new session
@@ -26,7 +31,7 @@ enum Serve {
         """
 
     static func run(_ args: [String]) throws {
-        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions", "drain-seconds", "reload-interval"])
+        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions", "drain-seconds", "reload-interval", "cache-memory"])
         if o.help { print(help); return }
         let path = try o.required("db")
         let port = try o.int("port")
@@ -40,7 +45,8 @@ enum Serve {
         let interval = try o.double("reload-interval", default: 2)
         guard drain >= 0, interval > 0 else { throw CLIError("--drain-seconds must be >= 0 and --reload-interval > 0") }
         Console.progress("loading \(path)")
-        let served = try ServedDatabase(path: path, threshold: threshold)
+        let cache = try o.values["cache-memory"].flatMap { $0 == "auto" ? nil : try Options.bytes($0, option: "cache-memory") }
+        let served = try ServedDatabase(path: path, threshold: threshold, cacheBudget: cache)
         let listener = try TCPListener(host: host, port: port)
         let server = served.current!
         Console.log("serving \(server.templateCount) templates (d = \(server.parameters.dimension), layout \(server.layout), N = \(server.layout.degree)) on \(host):\(listener.port)")

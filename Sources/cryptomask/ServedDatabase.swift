@@ -9,6 +9,8 @@ import Synchronization
 final class ServedDatabase: Sendable {
     let path: String
     let threshold: Double
+    /// Plaintext cache bytes (nil: the machine-sized default).
+    let cacheBudget: Int?
     private struct State {
         var server: MatchServer?
         /// Why sessions are refused while `server` is nil (e.g. every row removed).
@@ -20,18 +22,27 @@ final class ServedDatabase: Sendable {
     /// One reload at a time; sessions that need the reload wait for it.
     private let reloading = Mutex(())
 
-    /// Loads the file (waiting for a writer) and prepares the first snapshot.
-    init(path: String, threshold: Double) throws {
+    /// Maps the file (waiting for a writer) and prepares the first snapshot.
+    init(path: String, threshold: Double, cacheBudget: Int?) throws {
         self.path = path
         self.threshold = threshold
+        self.cacheBudget = cacheBudget
         let signature = DatabaseFile.signature(path: path)
-        guard let contents = try DatabaseFile.load(path: path, waitForWriter: true, lenient: true) else { throw CLIError("\(path) is locked") }
-        warnAboutTail(contents)
-        guard contents.database.count > 0 else { throw CLIError("\(path) holds no templates (enroll some first)") }
-        Console.progress("preparing \(contents.database.count) templates")
-        let server = try MatchServer(database: contents.database, parameters: MatchParameters(dimension: contents.database.dimension, threshold: threshold))
+        Console.progress("verifying \(path)")
+        let mapped = try MappedTemplates(path: path)
+        warnAboutTail(mapped)
+        guard mapped.count > 0 else { throw CLIError("\(path) holds no templates (enroll some first)") }
+        Console.progress("preparing \(mapped.count) templates")
+        let server = try makeServer(mapped)
         Console.endProgress()
-        state.withLock { $0 = State(server: server, signature: signature, rows: contents.database.count) }
+        state.withLock { $0 = State(server: server, signature: signature, rows: mapped.count) }
+    }
+
+    private func makeServer(_ mapped: MappedTemplates) throws(FaceMatchError) -> MatchServer {
+        let server = try MatchServer(mapped: mapped, parameters: MatchParameters(dimension: mapped.dimension, threshold: threshold), memoryBudget: cacheBudget)
+        let (total, cached) = server.results
+        Console.log("plaintext cache: \(cached) of \(total) results (\(Console.megabytes(server.cacheBytes)))" + (cached < total ? "; the other \(total - cached) are rebuilt per query" : ""))
+        return server
     }
 
     /// The server of the current snapshot.
@@ -51,17 +62,19 @@ final class ServedDatabase: Sendable {
             let (old, rows) = state.withLock { ($0.signature, $0.rows) }
             guard force || signature != old else { return }
             do {
-                guard let contents = try DatabaseFile.load(path: path, waitForWriter: waitForWriter, lenient: true) else { return }
-                warnAboutTail(contents)
-                let n = contents.database.count
+                // A writer at work: its change is not committed; try again later (or wait, on SIGHUP).
+                if !waitForWriter, DatabaseFile.isLockedByWriter(path: path) { return }
+                let mapped = try MappedTemplates(path: path)
+                warnAboutTail(mapped)
+                let n = mapped.count
                 if n == 0 {
                     state.withLock { $0 = State(server: nil, unavailable: "the database holds no templates", signature: signature, rows: 0) }
                     Console.log("reloaded \(path) (\(reason)): no templates left; sessions are refused until rows are enrolled")
                     return
                 }
-                let server = try MatchServer(database: contents.database, parameters: MatchParameters(dimension: contents.database.dimension, threshold: threshold))
+                let server = try makeServer(mapped)
                 state.withLock { $0 = State(server: server, signature: signature, rows: n) }
-                Console.log("reloaded \(path) (\(reason)): \(n) templates (was \(rows)), \(contents.removed) removed rows in the file")
+                Console.log("reloaded \(path) (\(reason)): \(n) templates (was \(rows)), \(mapped.removed) removed rows in the file")
             } catch {
                 // The file did change: do not retry until it changes again.
                 state.withLock { $0.signature = signature }
@@ -82,7 +95,7 @@ final class ServedDatabase: Sendable {
         thread.start()
     }
 
-    private func warnAboutTail(_ c: DatabaseFile.Contents) {
+    private func warnAboutTail(_ c: MappedTemplates) {
         if c.tornBytes > 0 {
             Console.log("warning: \(path) has \(c.tornBytes) bytes after its last commit (an interrupted enroll); serving the committed rows; 'cryptomask db repair --db \(path)' cuts them")
         }

@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The live templates of a database file, served through a read-only memory map instead of
+/// being copied into arrays: the process keeps only the byte offset of each live row (8 bytes
+/// per template); the templates themselves stay in the page cache, which the kernel fills on
+/// demand and may evict, so a file larger than physical memory is still served (more slowly).
+///
+/// Opening verifies the header and every committed record's checksum in one streaming pass
+/// (under the reader's lock), exactly as `DatabaseFile.load(lenient: true)` does: a torn tail is
+/// passed over and reported in `tornBytes`, rows being erased count as removed.
+///
+/// Writers change the file in place only to erase a removed row: a mapped snapshot then sees
+/// zeros there, which can never match. Compaction renames a new file over the path; a mapping
+/// keeps the old file alive until it is released. A file truncated below its committed records
+/// by something other than CryptoMask ends the process (SIGBUS): `repair` never does that.
+public final class MappedTemplates: @unchecked Sendable {
+    /// Template dimension `d`.
+    public let dimension: Int
+    /// Live rows.
+    public var count: Int { offsets.count }
+    /// Ids of the live rows, in file order.
+    public let ids: [UInt64]
+    /// Removed rows still in the file.
+    public let removed: Int
+    /// Bytes after the last commit that were passed over.
+    public let tornBytes: Int
+    /// Where row `i`'s template starts in the mapping.
+    let offsets: [Int]
+    let base: UnsafeRawPointer
+    let length: Int
+
+    /// Maps and verifies the database at `path`, waiting while a writer holds its lock.
+    /// - Throws: `.fileUnavailable`, `.databaseDamaged` (a corrupted committed record, a
+    ///   truncated file), `.invalidEmbedding` naming the record of an invalid template.
+    public init(path: String) throws(FaceMatchError) {
+        let f0 = try PosixFile(path: path, mode: .read)
+        let lock: DatabaseLock?
+        if case .held(let l) = try DatabaseLock.reader(for: path) { lock = l } else { lock = nil }
+        defer { lock?.release() }
+        let f = lock == nil ? f0 : try PosixFile(path: path, mode: .read)
+        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        let size = f.size
+        guard let p = mmap(nil, max(size, 1), PROT_READ, MAP_SHARED, f.fd, 0), p != MAP_FAILED else {
+            throw FaceMatchError.fileUnavailable("\(path): cannot map: \(PosixFile.lastError())")
+        }
+        base = UnsafeRawPointer(p)
+        length = max(size, 1)
+        dimension = h.dimension
+        var offsets: [Int] = [], ids: [UInt64] = []
+        offsets.reserveCapacity(h.count)
+        ids.reserveCapacity(h.count)
+        var removed = 0
+        let end: Int
+        do throws(FaceMatchError) {
+            end = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
+                if r.removed { removed += 1; return }
+                guard r.intact else { throw FaceMatchError.databaseDamaged("\(path): corrupted record \(r.index + 1) (checksum mismatch)") }
+                let template = r.template(dimension: h.dimension).map { Int8(bitPattern: $0) }
+                do throws(FaceMatchError) { try FaceDatabase.validate(template, dimension: h.dimension) } catch {
+                    throw FaceMatchError.databaseDamaged("\(path): record \(r.index + 1): \(error.reason)")
+                }
+                offsets.append(r.offset + r.labelOffset + r.labelLength)
+                ids.append(r.id)
+            }
+        } catch {
+            munmap(p, length)
+            throw error
+        }
+        self.offsets = offsets
+        self.ids = ids
+        self.removed = removed
+        tornBytes = size - end
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    /// Row `i`'s template (valid while this object lives).
+    @inline(__always)
+    func row(_ i: Int) -> UnsafePointer<Int8> { (base + offsets[i]).assumingMemoryBound(to: Int8.self) }
+}
