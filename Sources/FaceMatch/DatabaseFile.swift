@@ -117,7 +117,7 @@ public enum DatabaseFile {
             let label = String(decoding: rec.dropFirst(10).prefix(labelLength), as: UTF8.self)
             let template = rec.dropFirst(10 + labelLength).prefix(d).map { Int8(bitPattern: $0) }
             do { try db.append(id: id, template: template) } catch {
-                throw FaceMatchError.databaseUnavailable("\(path): corrupted record \(i + 1) (template value -128)")
+                throw FaceMatchError.databaseUnavailable("\(path): invalid record \(i + 1) (id \(id)): \(error)")
             }
             labels.append(label)
             offset += total
@@ -137,6 +137,10 @@ public enum DatabaseFile {
         let (d, count) = try readHeader(f)
         for t in templates where t.count != d {
             throw FaceMatchError.invalidEmbedding("template of \(t.count) values, database dimension \(d)")
+        }
+        // Never write a record that `load` would refuse.
+        for (i, t) in templates.enumerated() {
+            do { try TemplateNorm.check(t) } catch { throw FaceMatchError.invalidEmbedding("template \(i + 1) (id \(ids[i])): \(error)") }
         }
         var offset = f.size
         var chunk: [UInt8] = []

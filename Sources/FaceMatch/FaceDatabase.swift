@@ -24,13 +24,17 @@ public struct FaceDatabase: Sendable, Equatable {
         try append(id: id, template: Embedding.quantized(embedding, dimension: dimension))
     }
 
-    /// Appends an already quantized template (every value in -127 ... 127).
-    /// - Throws: `FaceMatchError.invalidEmbedding` for a wrong length or the value -128.
+    /// Appends an already quantized template: every value in -127 ... 127 and the L2 norm at most
+    /// `TemplateNorm.bound(dimension:)` (`sigma + sqrt(d)/2`, what quantizing a unit vector can
+    /// produce; the scores' range mod t and the flooding bound assume it).
+    /// - Throws: `FaceMatchError.invalidEmbedding` for a wrong length, the value -128 or a norm
+    ///   above the bound.
     public mutating func append(id: UInt64, template: [Int8]) throws(FaceMatchError) {
         guard template.count == dimension else {
             throw FaceMatchError.invalidEmbedding("template of \(template.count) values, expected \(dimension)")
         }
         guard !template.contains(-128) else { throw FaceMatchError.invalidEmbedding("template value -128 is outside -127 ... 127") }
+        try TemplateNorm.check(template)
         ids.append(id)
         templates.append(contentsOf: template)
     }

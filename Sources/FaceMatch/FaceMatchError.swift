@@ -17,6 +17,9 @@ public enum FaceMatchError: Error, Sendable, Equatable {
     case bfv(BFVError)
     /// The comparison layer or the channel failed.
     case secureCompare(SecureCompareError)
+    /// The server refused the request (busy, rate limited, key budget spent); the text says
+    /// what to do (wait, reconnect with a fresh key).
+    case refused(String)
 }
 
 extension FaceMatchError {

@@ -1,68 +1,97 @@
-import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FaceMatch
 import SecureCompare
-import Synchronization
 
 enum Serve {
     static let help = """
         usage: cryptomask serve --db FILE --port P [--host 127.0.0.1] --threshold T [--max-sessions K]
+                                [--max-per-address A] [--rate QUERIES/MINUTE] [--queries-per-key Q]
+                                [--handshake-timeout S] [--frame-timeout S] [--min-rate BYTES/S]
+                                [--idle-timeout S] [--session-timeout S] [--audit-log FILE]
 
         Loads FILE and answers private queries on HOST:PORT until stopped. A probe matches when
-        its cosine similarity to some template is at least T (0.05 ... 0.99). Sessions run
-        concurrently (at most K, default 8); each session's outcome is logged on stderr without
-        any query data. Port 0 picks a free port (the log line shows which).
+        its cosine similarity to some template is at least T (0.05 ... 0.99). Port 0 picks a free
+        port (the log line shows which).
+
+        Sessions run concurrently, at most K (default 8) and at most A from one address
+        (default 4); a connection beyond either is answered "busy" at once. Each address may ask
+        at most QUERIES per minute (default 60; 'off' for no limit), and each client public key
+        at most Q queries across all its connections (default: as many as its noise budget
+        allows). Deadlines: the hello, key and OT setup within --handshake-timeout of connecting
+        (default 10 s); every frame must start within --frame-timeout (default 30 s) and then
+        arrive at --min-rate (default 32768 bytes/s); a session may wait --idle-timeout for its
+        next query (default 60 s) and last --session-timeout in all (default 3600 s).
+
+        stderr gets timestamped log lines and one audit line per query (time, peer, session,
+        outcome; never query data); --audit-log FILE appends the audit lines there instead.
         """
 
     static func run(_ args: [String]) throws {
-        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions"])
+        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions", "max-per-address", "rate",
+                                           "queries-per-key", "handshake-timeout", "frame-timeout", "min-rate",
+                                           "idle-timeout", "session-timeout", "audit-log"])
         if o.help { print(help); return }
         let path = try o.required("db")
         let port = try o.int("port")
         guard port >= 0, port <= 65535 else { throw CLIError("--port must be 0 ... 65535") }
         let host = o.values["host"] ?? "127.0.0.1"
         let threshold = try o.double("threshold")
-        let maxSessions = try o.int("max-sessions", default: 8)
-        guard maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1") }
+        let configuration = try hostConfiguration(o)
+        let queriesPerKey = try o.values["queries-per-key"].map { _ in try o.int("queries-per-key") }
+        if let q = queriesPerKey, q < 1 { throw CLIError("--queries-per-key must be at least 1") }
+        let audit = try o.values["audit-log"].map(auditSink)
         Console.progress("loading \(path)")
         let contents = try DatabaseFile.load(path: path)
         let params = try MatchParameters(dimension: contents.database.dimension, threshold: threshold)
         Console.progress("preparing \(contents.database.count) templates")
-        let server = try MatchServer(database: contents.database, parameters: params)
+        let server = try MatchServer(database: contents.database, parameters: params, queriesPerKey: queriesPerKey)
         Console.endProgress()
         let listener = try TCPListener(host: host, port: port)
-        Console.error("cryptomask: serving \(contents.database.count) templates (d = \(params.dimension), layout \(server.layout), N = \(server.layout.degree)) on \(host):\(listener.port)")
-        try acceptLoop(listener, server: server, maxSessions: maxSessions)
+        Console.error("\(LogLine.timestamp()) cryptomask: serving \(contents.database.count) templates (d = \(params.dimension), layout \(server.layout), N = \(server.layout.degree), \(server.queriesPerKey) queries per key) on \(host):\(listener.port)")
+        let sessions = SessionHost(listener: listener, configuration: configuration,
+                                   log: { Console.error("cryptomask: " + $0) },
+                                   audit: audit ?? { Console.error($0) },
+                                   server: { server })
+        try sessions.run()
     }
 
-    /// Accepts connections forever; each session runs on its own thread and only logs.
-    static func acceptLoop(_ listener: TCPListener, server: MatchServer, maxSessions: Int) throws {
-        let slots = DispatchSemaphore(value: maxSessions)
-        let counter = Mutex(0)
-        while true {
-            slots.wait()
-            let channel: TCPChannel
-            do { channel = try listener.accept() } catch {
-                slots.signal()
-                Console.error("cryptomask: accept failed: \(describe(error))")
-                continue
+    /// The session limits from the options (each positive; defaults in `SessionHost.Configuration`).
+    static func hostConfiguration(_ o: Options) throws -> SessionHost.Configuration {
+        var c = SessionHost.Configuration()
+        c.maxSessions = try o.int("max-sessions", default: c.maxSessions)
+        guard c.maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1") }
+        c.maxPerAddress = try o.int("max-per-address", default: c.maxPerAddress)
+        guard c.maxPerAddress >= 1 else { throw CLIError("--max-per-address must be at least 1") }
+        if let r = o.values["rate"] {
+            if r == "off" { c.queriesPerMinute = nil } else {
+                guard let v = Double(r), v.isFinite, v > 0 else { throw CLIError("--rate must be a positive number of queries per minute or 'off', got '\(r)'") }
+                c.queriesPerMinute = v
             }
-            let id = counter.withLock { $0 += 1; return $0 }
-            DispatchQueue.global().async {
-                defer { slots.signal(); channel.close() }
-                let clock = ContinuousClock()
-                let start = clock.now
-                let outcome: String
-                do {
-                    let queries = try server.serve(channel: channel)
-                    outcome = "ok, \(queries) quer\(queries == 1 ? "y" : "ies")"
-                } catch {
-                    outcome = "ended: \(describe(error))"
-                }
-                let s = channel.statistics
-                let t = clock.now - start
-                let secs = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
-                Console.error("cryptomask: session \(id) from \(channel.peer): \(outcome); sent \(Console.megabytes(s.bytesSent)), received \(Console.megabytes(s.bytesReceived)), \(Console.seconds(secs))")
-            }
+        }
+        func seconds(_ name: String, _ current: Double) throws -> Double {
+            guard let s = o.values[name] else { return current }
+            guard let v = Double(s), v.isFinite, v > 0 else { throw CLIError("--\(name) must be a positive number, got '\(s)'") }
+            return v
+        }
+        c.limits.handshake = try seconds("handshake-timeout", c.limits.handshake)
+        c.limits.response = try seconds("frame-timeout", c.limits.response)
+        c.limits.minimumRate = try seconds("min-rate", c.limits.minimumRate)
+        c.limits.idle = try seconds("idle-timeout", c.limits.idle)
+        c.limits.session = try seconds("session-timeout", c.limits.session)
+        return c
+    }
+
+    /// Appends each audit line to `path` (created with mode 0600), one `write` per line.
+    static func auditSink(_ path: String) throws -> @Sendable (String) -> Void {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIError("cannot open --audit-log \(path): \(String(cString: strerror(errno)))") }
+        return { line in
+            let bytes = Array((line + "\n").utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, bytes.count) }
         }
     }
 }

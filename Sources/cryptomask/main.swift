@@ -12,7 +12,7 @@ let usage = """
       demo                                             synthetic database, genuine + impostor query over loopback TCP
       enroll --db FILE --embeddings X.npy [--labels L.txt]   create or append to a database
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
-      query  --server HOST:PORT --embedding X.npy [--row I] [--json]   ask whether a face matches
+      query  --server HOST:PORT --embedding X.npy [--row I] [--json] [--timeout S]   ask whether a face matches
 
     Run 'cryptomask <command> --help' for details.
     """

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import SecureCompare
+import Synchronization
+
+/// Runs a `MatchServer` on a TCP listener for untrusted verifiers:
+/// - accepts always: a connection beyond `maxSessions` or `maxPerAddress` gets a short "busy"
+///   error frame at once and is closed, instead of waiting in the kernel's queue;
+/// - each admitted session runs on a dedicated thread under `SessionLimits` deadlines and
+///   per-stage frame limits, so slow or stalled peers never occupy the Dispatch pool that runs
+///   the evaluation and the comparison;
+/// - a rate limit per verifier address (`queriesPerMinute`), a target budget per public key
+///   across connections (`KeyBudget`), and one audit line per query (time, peer, session,
+///   outcome; never query data).
+public final class SessionHost: Sendable {
+    /// The host's limits.
+    public struct Configuration: Sendable {
+        /// Session deadlines (see `SessionLimits`).
+        public var limits = SessionLimits()
+        /// Sessions at once (default 8).
+        public var maxSessions = 8
+        /// Sessions at once from one address (default 4).
+        public var maxPerAddress = 4
+        /// Queries per minute per verifier address (default 60; `nil`: no limit).
+        public var queriesPerMinute: Double? = 60
+        /// Public-key fingerprints remembered for the per-key budget (default 65,536).
+        public var keyMemory = 65_536
+        /// The defaults above.
+        public init() {}
+    }
+
+    let listener: TCPListener
+    let server: @Sendable () -> MatchServer
+    let configuration: Configuration
+    let admission: AdmissionControl
+    let rate: RateLimiter?
+    let keys: KeyBudget
+    let log: @Sendable (String) -> Void
+    let audit: @Sendable (String) -> Void
+    let counter = Mutex(0)
+    let rejected = Mutex<[(channel: TCPChannel, until: ContinuousClock.Instant)]>([])
+    let rejectedSignal = DispatchSemaphore(value: 0)
+
+    /// A host for the sessions of `server()` (asked once per session, so a caller may swap the
+    /// server, e.g. after reloading the database). `log` receives operational lines and `audit`
+    /// the per-query lines, each without its timestamp prefix already added.
+    public init(listener: TCPListener, configuration: Configuration, log: @escaping @Sendable (String) -> Void,
+                audit: @escaping @Sendable (String) -> Void, server: @escaping @Sendable () -> MatchServer) {
+        self.listener = listener
+        self.server = server
+        self.configuration = configuration
+        self.admission = AdmissionControl(maxSessions: configuration.maxSessions, maxPerAddress: configuration.maxPerAddress)
+        self.rate = configuration.queriesPerMinute.map { RateLimiter(perMinute: $0) }
+        self.keys = KeyBudget(capacity: configuration.keyMemory)
+        self.log = { line in log("\(LogLine.timestamp()) \(line)") }
+        self.audit = { line in audit("\(LogLine.timestamp()) audit \(line)") }
+    }
+
+    /// Accepts connections until the listener fails.
+    /// - Throws: `SecureCompareError.transport` when accepting fails persistently.
+    public func run() throws(SecureCompareError) -> Never {
+        DedicatedThread.start { [self] in lingerRejected() }
+        var failures = 0
+        while true {
+            let channel: TCPChannel
+            do {
+                channel = try listener.accept(limits: configuration.limits)
+                failures = 0
+            } catch {
+                // E.g. out of file descriptors: back off instead of spinning, never exit for it.
+                failures += 1
+                log("accept failed: \(error)")
+                usleep(UInt32(min(1_000_000, 10_000 * failures)))
+                continue
+            }
+            let address = channel.peerHost
+            if let reason = admission.admit(address) {
+                reject(channel, reason)
+                continue
+            }
+            let id = counter.withLock { $0 += 1; return $0 }
+            let started = DedicatedThread.start { [self] in
+                defer { admission.release(address); channel.close() }
+                runSession(channel, id: id)
+            }
+            if !started {
+                admission.release(address)
+                reject(channel, "busy: the server cannot start a session now; retry shortly")
+            }
+        }
+    }
+
+    /// One session, logged when it ends.
+    func runSession(_ channel: TCPChannel, id: Int) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let server = server()
+        let policy = HostPolicy(host: self, peer: channel.peer, address: channel.peerHost, session: id,
+                                budget: server.queriesPerKey * server.targetsPerQuery)
+        let outcome: String
+        do {
+            let queries = try server.serve(channel: channel, policy: policy)
+            outcome = "ok, \(queries) quer\(queries == 1 ? "y" : "ies")"
+        } catch {
+            outcome = "ended: \(SessionHost.describe(error))"
+        }
+        let s = channel.statistics
+        let t = clock.now - start
+        let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
+        log("session \(id) from \(channel.peer): \(outcome); sent \(s.bytesSent) B, received \(s.bytesReceived) B, \((seconds * 100).rounded() / 100) s")
+    }
+
+    /// Answers a connection that cannot be served with an error frame, then lets it linger
+    /// (reading and discarding what it sends, up to 2 s) so the frame is not lost to a reset.
+    func reject(_ channel: TCPChannel, _ reason: String) {
+        log("refused \(channel.peer): \(reason)")
+        let bytes = Array(reason.utf8)
+        let n = UInt32(bytes.count)
+        let frame: [UInt8] = [MessageType.error.rawValue] + (0..<4).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) } + bytes
+        // A fresh socket's send buffer is empty: this never blocks.
+        _ = frame.withUnsafeBytes { send(channel.fd, $0.baseAddress!, frame.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+        shutdown(channel.fd, Int32(SHUT_WR))
+        let queued = rejected.withLock { list -> Bool in
+            guard list.count < 256 else { return false }
+            list.append((channel, .now + .seconds(2)))
+            return true
+        }
+        if queued { rejectedSignal.signal() } else { channel.close() }
+    }
+
+    /// The thread that drains and closes rejected connections.
+    func lingerRejected() {
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let list = rejected.withLock { $0 }
+            if list.isEmpty { rejectedSignal.wait(); continue }
+            var fds = list.map { pollfd(fd: $0.channel.fd, events: Int16(POLLIN), revents: 0) }
+            _ = poll(&fds, nfds_t(fds.count), 100)
+            let now = ContinuousClock.now
+            var done: [Int32] = []
+            for (k, p) in fds.enumerated() {
+                var finished = now >= list[k].until || p.revents & Int16(POLLHUP | POLLERR) != 0
+                if !finished && p.revents & Int16(POLLIN) != 0 {
+                    let n = scratch.withUnsafeMutableBytes { recv(p.fd, $0.baseAddress!, 4096, Int32(MSG_DONTWAIT)) }
+                    finished = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)
+                }
+                if finished { done.append(p.fd) }
+            }
+            guard !done.isEmpty else { continue }
+            let closing = rejected.withLock { list -> [TCPChannel] in
+                let (gone, kept) = (list.filter { done.contains($0.channel.fd) }, list.filter { !done.contains($0.channel.fd) })
+                list = kept
+                return gone.map(\.channel)
+            }
+            for c in closing { c.close() }
+        }
+    }
+
+    /// One line for a session's error; text from the peer is escaped, capped and labelled.
+    static func describe(_ error: FaceMatchError) -> String {
+        switch error {
+        case .peerError(let text), .secureCompare(.peerError(let text)): return "the client's error message: \(LogLine.peerText(text))"
+        case .refused(let text): return "refused: \(text)"
+        case .secureCompare(.channelClosed): return "connection closed by the client"
+        case .secureCompare(.transport(let text)): return text
+        case .secureCompare(.frameTooLarge(let n)): return "refused a frame of \(n) bytes (above this stage's limit)"
+        default: return "\(error)"
+        }
+    }
+}
+
+/// The host's policy for one session: rate limit, key budget, audit lines.
+struct HostPolicy: SessionPolicy {
+    let host: SessionHost
+    let peer: String
+    let address: String
+    let session: Int
+    let budget: Int
+
+    func admitKey(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+        guard host.keys.canSpend(key, targets, budget: budget) else {
+            host.log("session \(session) from \(peer): public key \(key) has spent its budget")
+            throw FaceMatchError.refused("key budget spent: this public key has used its target budget on this server; connect with a fresh key")
+        }
+    }
+
+    func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+        if let rate = host.rate, let wait = rate.take(address) {
+            let perMinute = rate.perMinute == rate.perMinute.rounded() ? "\(Int(rate.perMinute))" : "\(rate.perMinute)"
+            throw FaceMatchError.refused("rate limited: at most \(perMinute) queries per minute from \(address); retry in \(Int(wait.rounded(.up))) s")
+        }
+        guard host.keys.spend(key, targets, budget: budget) else {
+            throw FaceMatchError.refused("key budget spent: this public key has used its target budget on this server; connect with a fresh key")
+        }
+    }
+
+    func record(query: Int, _ outcome: QueryOutcome) {
+        let text: String
+        switch outcome {
+        case .answered: text = "answered"
+        case .refused(let reason): text = "refused reason=\(LogLine.peerText(reason))"
+        case .failed(let reason): text = "failed reason=\(LogLine.peerText(reason))"
+        }
+        host.audit("session=\(session) peer=\(peer) query=\(query) outcome=\(text)")
+    }
+}
