@@ -53,7 +53,7 @@ enum Serve {
         let listener = try TCPListener(host: host, port: port)
         Console.error("\(LogLine.timestamp()) cryptomask: serving \(contents.database.count) templates (d = \(params.dimension), layout \(server.layout), N = \(server.layout.degree), \(server.queriesPerKey) queries per key) on \(host):\(listener.port)")
         let sessions = SessionHost(listener: listener, configuration: configuration,
-                                   log: { Console.error("cryptomask: " + $0) },
+                                   log: { Console.error($0) },
                                    audit: audit ?? { Console.error($0) },
                                    server: { server })
         try sessions.run()
