@@ -39,10 +39,12 @@ func closedByPeer(_ fd: Int32, within seconds: Double) -> Bool {
 }
 
 /// A `Channel` over a raw socket, so a test can choose the source address and misbehave: with
-/// `sabotage` set, the first send once that phase has begun announces a 200 MB frame instead.
+/// `sabotage` set, the first send once that phase has begun announces a 200 MB frame instead;
+/// with `hangUp` set, the first send in that phase is the last thing it does before closing.
 final class SocketChannel: Channel, @unchecked Sendable {
     let fd: Int32
     var sabotage: String?
+    var hangUp: String?
     var seen: [String] = []
     var announced = false
 
@@ -65,6 +67,10 @@ final class SocketChannel: Channel, @unchecked Sendable {
             let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { throw SecureCompareError.channelClosed }
             done += n
+        }
+        if let hangUp, seen.last == hangUp {
+            shutdown(fd, Int32(SHUT_RDWR))
+            throw SecureCompareError.channelClosed
         }
     }
 
@@ -217,6 +223,39 @@ struct HostileClientTests {
         #expect(before > 0 && after - before < 10_000, "VmHWM \(before) kB -> \(after) kB")
         #expect(server.log.components(separatedBy: "refused a frame of 200000000 bytes").count - 1 == 5, "\(server.log)")
         #expect(server.isRunning)
+    }
+
+    @Test("a query's work stops when its verifier disconnects: the server sends far fewer result bytes than a full answer")
+    func disconnectStopsWork() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (db, genuine, _) = try enrolled(dir, n: 20_000, d: 128)
+        let server = try ServerProcess(db: db, threshold: 0.5, options: ["--rate", "off"])
+        defer { server.stop() }
+        let full = MatchClient(channel: try SocketChannel(port: server.port, from: "127.0.0.6"), dimension: 128)
+        try full.connect()
+        #expect(try full.query(genuine).isMatch)
+        try full.close()
+        let channel = try SocketChannel(port: server.port, from: "127.0.0.7")
+        channel.hangUp = "query"
+        let client = MatchClient(channel: channel, dimension: 128)
+        try client.connect()
+        #expect(throws: FaceMatchError.self) { try client.query(genuine) }
+        // Both sessions end in the log with their byte counts.
+        var sent: [String: Int] = [:]
+        let deadline = Date().addingTimeInterval(20)
+        while sent.count < 2 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            for line in server.log.split(separator: "\n") {
+                for peer in ["127.0.0.6", "127.0.0.7"] where line.contains("from \(peer):") {
+                    if let m = line.firstMatch(of: /sent (\d+) B/) { sent[peer] = Int(m.1) }
+                }
+            }
+        }
+        let answered = sent["127.0.0.6"] ?? 0, abandoned = sent["127.0.0.7"] ?? .max
+        print("bytes sent: full query session \(answered), session whose verifier hung up after its query \(abandoned)")
+        #expect(answered > 500_000 && abandoned < answered / 2, "\(sent)")
+        #expect(server.log.contains("outcome=failed"))
     }
 
     @Test("beyond --rate a verifier gets a clear 'rate limited' error; one audit line per query without data")
