@@ -7,9 +7,9 @@ import SecureCompare
 /// - key: one serialized public key of the profile (its exact size);
 /// - query: `B` length-prefixed level-0 ciphertexts of size 2 (seeded or not), a goodbye (empty);
 /// - comparison: the comparison layer's messages (types 0x10 ... 0x3F), each at most
-///   `1 MiB + 16 * n` bytes: OT-extension matrices stream in frames of at most 2^15 OTs
-///   (512 KiB), base-OT replies take 64 KiB, and the AND rounds open at most a few bits per
-///   compared value (the `16 n` term leaves ample room for any such round).
+///   `2 MiB + 16 * n` bytes: the OT-extension matrices (IKNP and KK13) stream in frames of at most
+///   1 MiB, a base-OT reply takes 64 KiB, and an AND round opens a few bits per compared value
+///   (measured at n = 100,000: 16 KiB), which the `16 n` term covers many times over.
 /// Every stage also accepts an error report of `FrameLimits.errorText` bytes.
 struct SessionFrames: Sendable {
     let hello: FrameLimits
@@ -28,7 +28,7 @@ struct SessionFrames: Sendable {
         hello = FrameLimits([(.hello, 64), error])
         key = FrameLimits([(.publicKey, publicKey), error])
         query = FrameLimits([(.query, blocks * (4 + ciphertext)), (.bye, 0), error])
-        let perFrame = (1 << 20) + 16 * count
+        let perFrame = (2 << 20) + 16 * count
         comparison = FrameLimits((0x10...0x3F).map { (MessageType(rawValue: UInt8($0)), perFrame) } + [error])
     }
 }
