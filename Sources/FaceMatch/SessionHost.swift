@@ -42,6 +42,7 @@ public final class SessionHost: Sendable {
     let log: @Sendable (String) -> Void
     let audit: @Sendable (String) -> Void
     let counter = Mutex(0)
+    let stopped = Mutex(false)
     let rejected = Mutex<[(channel: TCPChannel, until: ContinuousClock.Instant)]>([])
     let rejectedSignal = DispatchSemaphore(value: 0)
 
@@ -60,9 +61,9 @@ public final class SessionHost: Sendable {
         self.audit = { line in audit("\(LogLine.timestamp()) audit \(line)") }
     }
 
-    /// Accepts connections until the listener fails.
-    /// - Throws: `SecureCompareError.transport` when accepting fails persistently.
-    public func run() throws(SecureCompareError) -> Never {
+    /// Accepts connections until `stop()`; sessions already running continue (see
+    /// `activeSessions`).
+    public func run() {
         DedicatedThread.start { [self] in lingerRejected() }
         var failures = 0
         while true {
@@ -71,6 +72,7 @@ public final class SessionHost: Sendable {
                 channel = try listener.accept(limits: configuration.limits)
                 failures = 0
             } catch {
+                if stopped.withLock({ $0 }) { return }
                 // E.g. out of file descriptors: back off instead of spinning, never exit for it.
                 failures += 1
                 log("accept failed: \(error)")
@@ -93,6 +95,17 @@ public final class SessionHost: Sendable {
             }
         }
     }
+
+    /// Stops accepting: `run()` returns. Running sessions are not interrupted; their deadlines
+    /// bound how long they last.
+    public func stop() {
+        stopped.withLock { $0 = true }
+        // Wakes a thread blocked in accept (closing the descriptor alone does not on Linux).
+        shutdown(listener.fd, Int32(SHUT_RDWR))
+    }
+
+    /// Sessions running now.
+    public var activeSessions: Int { admission.active }
 
     /// One session, logged when it ends.
     func runSession(_ channel: TCPChannel, id: Int) {

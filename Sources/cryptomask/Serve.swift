@@ -56,7 +56,7 @@ enum Serve {
                                    log: { Console.error($0) },
                                    audit: audit ?? { Console.error($0) },
                                    server: { server })
-        try sessions.run()
+        sessions.run()
     }
 
     /// The session limits from the options (each positive; defaults in `SessionHost.Configuration`).
