@@ -127,52 +127,6 @@ public final class SessionHost: Sendable {
         log("session \(id) from \(channel.peer): \(outcome); sent \(s.bytesSent) B, received \(s.bytesReceived) B, \((seconds * 100).rounded() / 100) s")
     }
 
-    /// Answers a connection that cannot be served with an error frame, then lets it linger
-    /// (reading and discarding what it sends, up to 2 s) so the frame is not lost to a reset.
-    func reject(_ channel: TCPChannel, _ reason: String) {
-        log("refused \(channel.peer): \(reason)")
-        let bytes = Array(reason.utf8)
-        let n = UInt32(bytes.count)
-        let frame: [UInt8] = [MessageType.error.rawValue] + (0..<4).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) } + bytes
-        // A fresh socket's send buffer is empty: this never blocks.
-        _ = frame.withUnsafeBytes { send(channel.fd, $0.baseAddress!, frame.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-        shutdown(channel.fd, Int32(SHUT_WR))
-        let queued = rejected.withLock { list -> Bool in
-            guard list.count < 256 else { return false }
-            list.append((channel, .now + .seconds(2)))
-            return true
-        }
-        if queued { rejectedSignal.signal() } else { channel.close() }
-    }
-
-    /// The thread that drains and closes rejected connections.
-    func lingerRejected() {
-        var scratch = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let list = rejected.withLock { $0 }
-            if list.isEmpty { rejectedSignal.wait(); continue }
-            var fds = list.map { pollfd(fd: $0.channel.fd, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&fds, nfds_t(fds.count), 100)
-            let now = ContinuousClock.now
-            var done: [Int32] = []
-            for (k, p) in fds.enumerated() {
-                var finished = now >= list[k].until || p.revents & Int16(POLLHUP | POLLERR) != 0
-                if !finished && p.revents & Int16(POLLIN) != 0 {
-                    let n = scratch.withUnsafeMutableBytes { recv(p.fd, $0.baseAddress!, 4096, Int32(MSG_DONTWAIT)) }
-                    finished = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)
-                }
-                if finished { done.append(p.fd) }
-            }
-            guard !done.isEmpty else { continue }
-            let closing = rejected.withLock { list -> [TCPChannel] in
-                let (gone, kept) = (list.filter { done.contains($0.channel.fd) }, list.filter { !done.contains($0.channel.fd) })
-                list = kept
-                return gone.map(\.channel)
-            }
-            for c in closing { c.close() }
-        }
-    }
-
     /// One line for a session's error; text from the peer is escaped, capped and labelled.
     static func describe(_ error: FaceMatchError) -> String {
         switch error {
@@ -183,41 +137,5 @@ public final class SessionHost: Sendable {
         case .secureCompare(.frameTooLarge(let n)): return "refused a frame of \(n) bytes (above this stage's limit)"
         default: return "\(error)"
         }
-    }
-}
-
-/// The host's policy for one session: rate limit, key budget, audit lines.
-struct HostPolicy: SessionPolicy {
-    let host: SessionHost
-    let peer: String
-    let address: String
-    let session: Int
-    let budget: Int
-
-    func admitKey(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
-        guard host.keys.canSpend(key, targets, budget: budget) else {
-            host.log("session \(session) from \(peer): public key \(key) has spent its budget")
-            throw FaceMatchError.refused("key budget spent: this public key has used its target budget on this server; connect with a fresh key")
-        }
-    }
-
-    func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
-        if let rate = host.rate, let wait = rate.take(address) {
-            let perMinute = rate.perMinute == rate.perMinute.rounded() ? "\(Int(rate.perMinute))" : "\(rate.perMinute)"
-            throw FaceMatchError.refused("rate limited: at most \(perMinute) queries per minute from \(address); retry in \(Int(wait.rounded(.up))) s")
-        }
-        guard host.keys.spend(key, targets, budget: budget) else {
-            throw FaceMatchError.refused("key budget spent: this public key has used its target budget on this server; connect with a fresh key")
-        }
-    }
-
-    func record(query: Int, _ outcome: QueryOutcome) {
-        let text: String
-        switch outcome {
-        case .answered: text = "answered"
-        case .refused(let reason): text = "refused reason=\(LogLine.peerText(reason))"
-        case .failed(let reason): text = "failed reason=\(LogLine.peerText(reason))"
-        }
-        host.audit("session=\(session) peer=\(peer) query=\(query) outcome=\(text)")
     }
 }
