@@ -31,7 +31,7 @@ func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: Benc
             for _ in 0..<5 {
                 let rendezvous = Rendezvous(), times = TimeBox()
                 let (_, s, _) = twoParty({ ch in
-                    let sender = OTExtensionSender(channel: ch, rng: .fresh())
+                    let sender = OTExtensionSender(channel: ch)
                     try? sender.setup()
                     rendezvous.server()
                     ch.setPhase("measured")
@@ -39,7 +39,7 @@ func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: Benc
                         if reused { try? sender.randomOTs(into: pairs.buffer) } else { blackHole(try? sender.randomOTs(count)) }
                     }
                 }, { ch in
-                    let receiver = OTExtensionReceiver(channel: ch, rng: .fresh())
+                    let receiver = OTExtensionReceiver(channel: ch)
                     try? receiver.setup()
                     var g = ChaChaDRBG.fresh()
                     let choices = BitVector.random(count: count, rng: &g)

@@ -34,7 +34,10 @@ public struct Decryptor: Sendable {
         return x
     }
 
-    /// Decrypts to the plaintext modulo `t`. Correct while the noise budget is positive.
+    /// Decrypts to the plaintext modulo `t`. Correct exactly when the invariant noise `|nu|_inf` is
+    /// below 1/2. `invariantNoiseBudget` measures it only modulo `q`: once the noise has wrapped
+    /// around `q` (an overflow, e.g. from too many operations), the budget it reports says
+    /// nothing and the decryption is wrong; keep operations within the bounds derived for them.
     /// Cost: `size - 1` products and `L` inverse NTTs plus `N` exact roundings.
     /// - Throws: `BFVError.parameterMismatch` for a ciphertext of other parameters.
     public func decrypt(_ ct: Ciphertext) throws(BFVError) -> Plaintext {
@@ -154,7 +157,10 @@ public struct Decryptor: Sendable {
     }
 
     /// The invariant noise budget in bits: `-log2(2 * |nu|_inf)` where `t*x/q = m + nu + t*k`;
-    /// 0 when decryption can fail. Cost like `decrypt`.
+    /// 0 when decryption can fail. `nu` is recovered from `[t*x]_q`, so a noise that has grown
+    /// past `q/(2t)` and wrapped is indistinguishable from a small one: a positive budget means a
+    /// correct decryption only while the noise is known not to have overflowed (for example by
+    /// a bound on the operations applied). Cost like `decrypt`.
     /// - Throws: `BFVError.parameterMismatch` for a ciphertext of other parameters.
     public func invariantNoiseBudget(_ ct: Ciphertext) throws(BFVError) -> Int {
         var x = try phase(ct)

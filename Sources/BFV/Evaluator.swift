@@ -120,8 +120,11 @@ public struct Evaluator: Sendable {
 
     /// Re-randomizes `ct` by adding a fresh public-key encryption of zero whose `c0` noise is
     /// uniform in `[-flooding, flooding]` (smudging). With `flooding >= 2^40 * E * count`, where
-    /// `E` bounds `ct`'s noise and `count` the coefficients the key owner will see, the result is
-    /// statistically (2^-40) independent of how `ct` was computed. Level 0 only.
+    /// `E` bounds `ct`'s noise plus the re-randomization's own `-e*u + e2*s`
+    /// (`Flooding.rerandomizationNoise`) and `count` the coefficients the key owner will see, the
+    /// result is statistically (2^-40) independent of how `ct` was computed. Level 0 only.
+    /// `rng` must never be replayed from a copy: two re-randomizations with equal generator
+    /// states add the same flood, and their difference cancels it.
     ///
     /// The result is in coefficient form, ready for `switchToPowerOfTwo(_:bits:)` or
     /// serialization: the errors are added after the one inverse transform. Cost: one forward

@@ -47,7 +47,25 @@ public enum Flooding {
 
     /// The smallest flooding bound `F = 2^lambda * noiseBound * count`, the smudging rule for
     /// statistical security `lambda` (40 by default) over `count` visible coefficients.
-    public static func bound(noiseBound: UInt128, count: UInt128, statisticalSecurity lambda: Int = 40) -> UInt128 {
-        noiseBound * count << UInt128(lambda)
+    /// - Throws: `BFVError.invalidValue` when `lambda` is outside 0 ... 127 or `F` does not fit
+    ///   in 128 bits (such a bound could not be sampled anyway: `noise` needs `F < 2^126`).
+    public static func bound(noiseBound: UInt128, count: UInt128, statisticalSecurity lambda: Int = 40) throws(BFVError) -> UInt128 {
+        guard lambda >= 0, lambda < 128 else { throw BFVError.invalidValue("statistical security \(lambda) must be 0 ... 127") }
+        let (product, overflow) = noiseBound.multipliedReportingOverflow(by: count)
+        guard !overflow, product.leadingZeroBitCount >= lambda else {
+            throw BFVError.invalidValue("flooding bound 2^\(lambda) * \(noiseBound) * \(count) exceeds 128 bits")
+        }
+        return product << UInt128(lambda)
+    }
+
+    /// The worst case of the noise a re-randomization itself adds besides the flood, as the
+    /// decryptor sees it: adding `(p0*u + e1, p1*u + e2)` with `p0 = -(a*s + e)`, `p1 = a` adds
+    /// `-e*u + e2*s + e1` to `c0 + c1*s`. The flood `e1` hides the rest, but `-e*u + e2*s` is
+    /// correlated with the `c1` the decryptor sees (through `u` and `e2`), so a flooding bound must
+    /// cover it: each coefficient of a product of an error polynomial (`|e| <= eta = 21`) and a
+    /// ternary one is a sum of `N` terms of magnitude at most `eta`, hence
+    /// `|-e*u + e2*s|_inf <= 2 * eta * N` (42 N; 172,032 at N = 4096).
+    public static func rerandomizationNoise(degree: Int) -> UInt128 {
+        2 * UInt128(Sampler.binomialEta) * UInt128(degree)
     }
 }

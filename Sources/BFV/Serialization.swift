@@ -120,13 +120,17 @@ extension Ciphertext {
         let seeded = try r.readByte("seeded")
         let ring = context.levels[level].ring
         if seeded == 1 {
-            guard size == 2, level == 0, form == .evaluation else {
-                throw BFVError.malformed("seeded: only fresh size-2 evaluation-form ciphertexts are seeded")
+            guard size == 2, level == 0 else {
+                throw BFVError.malformed("seeded: only fresh size-2 ciphertexts at level 0 are seeded")
             }
             let c0 = try Wire.readPoly(ring, form: form, &r, "c0")
             let seed = try Wire.readSeed(&r)
             try r.finish("ciphertext")
-            self.init(context: context, polys: [c0, expandUniform(ring, seed: seed, stream: Streams.uniformA)], seed: seed)
+            // The seed expands `c1` in evaluation form; a fresh ciphertext moved to coefficient
+            // form (`toCoefficientForm()`) keeps its seed, so bring `c1` to the same form.
+            var c1 = expandUniform(ring, seed: seed, stream: Streams.uniformA)
+            if form == .coefficient { c1.inverseNTT() }
+            self.init(context: context, polys: [c0, c1], seed: seed)
         } else {
             guard seeded == 0 else { throw BFVError.malformed("seeded: \(seeded)") }
             var polys: [RNSPoly] = []

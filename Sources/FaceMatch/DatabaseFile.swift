@@ -132,7 +132,7 @@ public enum DatabaseFile {
             do throws(FaceMatchError) {
                 if keepTemplates { try db.append(id: r.id, template: template) } else { try FaceDatabase.validate(template, dimension: h.dimension) }
             } catch {
-                throw FaceMatchError.databaseDamaged("\(f.path): record \(r.index + 1): \(error.reason)")
+                throw FaceMatchError.databaseDamaged("\(f.path): invalid record \(r.index + 1) (id \(r.id)): \(error.reason)")
             }
             if keepTemplates { labels.append(r.label) }
         }

@@ -24,21 +24,26 @@ public struct FaceDatabase: Sendable, Equatable {
         try append(id: id, template: Embedding.quantized(embedding, dimension: dimension))
     }
 
-    /// Appends an already quantized template (every value in -127 ... 127).
-    /// - Throws: `FaceMatchError.invalidEmbedding` for a wrong length or the value -128.
+    /// Appends an already quantized template: every value in -127 ... 127 and the L2 norm at most
+    /// `TemplateNorm.bound(dimension:)` (`sigma + sqrt(d)/2`, what quantizing a unit vector can
+    /// produce; the scores' range mod t and the flooding bound assume it).
+    /// - Throws: `FaceMatchError.invalidEmbedding` for a wrong length, the value -128 or a norm
+    ///   above the bound.
     public mutating func append(id: UInt64, template: [Int8]) throws(FaceMatchError) {
         try FaceDatabase.validate(template, dimension: dimension)
         ids.append(id)
         templates.append(contentsOf: template)
     }
 
-    /// Checks a quantized template: `dimension` values, each in -127 ... 127.
+    /// Checks a quantized template: `dimension` values, each in -127 ... 127, and the L2 norm
+    /// at most `TemplateNorm` allows.
     /// - Throws: `FaceMatchError.invalidEmbedding` saying what is wrong.
     public static func validate(_ template: [Int8], dimension: Int) throws(FaceMatchError) {
         guard template.count == dimension else {
             throw FaceMatchError.invalidEmbedding("template of \(template.count) values, expected \(dimension)")
         }
         guard !template.contains(-128) else { throw FaceMatchError.invalidEmbedding("template value -128 is outside -127 ... 127") }
+        try TemplateNorm.check(template)
     }
 
     /// Reserves room for `count` more templates.

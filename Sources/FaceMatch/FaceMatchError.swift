@@ -25,12 +25,15 @@ public enum FaceMatchError: Error, Sendable, Equatable, CustomStringConvertible 
     case bfv(BFVError)
     /// The comparison layer or the channel failed.
     case secureCompare(SecureCompareError)
+    /// The server refused the request (busy, rate limited, key budget spent); the text says
+    /// what to do (wait, reconnect with a fresh key).
+    case refused(String)
 
     /// The case's text alone, without a prefix.
     public var reason: String {
         switch self {
         case .invalidEmbedding(let s), .invalidParameter(let s), .databaseUnavailable(let s), .databaseDamaged(let s),
-             .databaseLocked(let s), .fileUnavailable(let s), .protocolViolation(let s), .peerError(let s): return s
+             .databaseLocked(let s), .fileUnavailable(let s), .protocolViolation(let s), .peerError(let s), .refused(let s): return s
         case .bfv(let e): return e.description
         case .secureCompare(let e): return e.description
         }
@@ -46,6 +49,7 @@ public enum FaceMatchError: Error, Sendable, Equatable, CustomStringConvertible 
         case .fileUnavailable(let s): return "cannot use file \(s)"
         case .protocolViolation(let s): return "protocol error: \(s)"
         case .peerError(let s): return "the peer reported: \(s)"
+        case .refused(let s): return "refused: \(s)"
         case .bfv(let e): return "encryption layer: \(e)"
         case .secureCompare(let e): return e.description
         }

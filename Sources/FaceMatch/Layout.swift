@@ -55,20 +55,35 @@ public struct Layout: Sendable, Equatable, CustomStringConvertible {
         return upload + resultCount(n) * perResult
     }
 
-    /// Worst-case noise `E` of one result before flooding, for any legal templates:
-    /// `21.5 * K * sqrt(d) * (sigma + sqrt(d)/2) + 1` (fresh error at most 21 plus encoding rounding
-    /// 1/2, times the L1 norm of the K templates of a result, bounded through their L2 norm).
+    /// Worst-case noise `E` that flooding must hide in one result, for any legal templates
+    /// (`|y|_2 <= sigma + sqrt(d)/2`, enforced by `FaceDatabase.append`) and an honest query:
+    ///
+    /// `E = 21.5 * K * sqrt(d) * (sigma + sqrt(d)/2) + 1 + 42 * N`.
+    ///
+    /// Derivation, for the phase `c0 + c1*s` the verifier computes at any coefficient:
+    /// - each query ciphertext decrypts to `(q/t) * Q_b + e_b + eps_b` (fresh error `|e_b| <= 21`,
+    ///   scaling rounding `|eps_b| <= 1/2`); the product with `P_{r,b}` carries `(e_b + eps_b) * P_{r,b}`,
+    ///   and summed over the blocks each coefficient is at most `21.5` times the L1 norm of the `K`
+    ///   templates of the result, `K * sqrt(d) * (sigma + sqrt(d)/2)` by Cauchy-Schwarz;
+    /// - rounding `(q/t) * m` to the message's scaled encoding after the products and after
+    ///   adding `Delta * M` (itself rounded) adds at most `1/2 + 1/2 = 1` (the `+ 1`);
+    /// - the re-randomization adds `-e_pk * u + e2 * s` besides its flood (see
+    ///   `Flooding.rerandomizationNoise`): at most `42 N`, and correlated with the `c1` the
+    ///   verifier receives, so it is part of what the flood hides.
+    ///
+    /// The switch to `2^(l+10)` afterwards adds rounding that is a function of the flooded
+    /// ciphertext and `s` only, which the verifier can simulate, so `E` need not cover it.
     public func noiseBound(_ parameters: MatchParameters) -> UInt128 {
         let d = Double(parameters.dimension)
         let l1 = d.squareRoot() * (parameters.sigma + d.squareRoot() / 2)
-        return UInt128((21.5 * Double(vectorsPerResult) * l1).rounded(.up)) + 1
+        return UInt128((21.5 * Double(vectorsPerResult) * l1).rounded(.up)) + 1 + Flooding.rerandomizationNoise(degree: degree)
     }
 
     /// The flooding bound `F = 2^40 * E * targets` for a key that serves `profile.targetBudget`
     /// targets, or `nil` when it would not leave decryption correct (`F > q / 2^(l+2)`).
     public func floodingBound(_ parameters: MatchParameters, profile: MatchProfile) -> UInt128? {
         let e = noiseBound(parameters)
-        let f = Flooding.bound(noiseBound: e, count: UInt128(profile.targetBudget))
+        guard let f = try? Flooding.bound(noiseBound: e, count: UInt128(profile.targetBudget)) else { return nil }
         let logF = binaryLogarithm(Double(f))
         return logF + Double(parameters.shareBits + 2) <= profile.parameters.logModulus ? f : nil
     }

@@ -61,7 +61,7 @@ public final class MappedTemplates: @unchecked Sendable {
                 guard r.intact else { throw FaceMatchError.databaseDamaged("\(path): corrupted record \(r.index + 1) (checksum mismatch)") }
                 let template = r.template(dimension: h.dimension).map { Int8(bitPattern: $0) }
                 do throws(FaceMatchError) { try FaceDatabase.validate(template, dimension: h.dimension) } catch {
-                    throw FaceMatchError.databaseDamaged("\(path): record \(r.index + 1): \(error.reason)")
+                    throw FaceMatchError.databaseDamaged("\(path): invalid record \(r.index + 1) (id \(r.id)): \(error.reason)")
                 }
                 offsets.append(r.offset + r.labelOffset + r.labelLength)
                 ids.append(r.id)

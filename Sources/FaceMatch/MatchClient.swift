@@ -19,11 +19,12 @@ public final class MatchClient {
         var queries = 0
     }
 
-    /// A client for templates of dimension `dimension` over `channel`.
-    public init(channel: Channel, dimension: Int, rng: ChaChaDRBG = .fresh()) {
+    /// A client for templates of dimension `dimension` over `channel`; it takes one generator
+    /// from `randomness` (fresh system randomness by default; see `RandomSource`).
+    public init(channel: Channel, dimension: Int, randomness: RandomSource = .system) {
         self.channel = channel
         self.dimension = dimension
-        self.rng = rng
+        self.rng = randomness.generator()
     }
 
     /// Handshake, key upload and OT setup.
@@ -51,7 +52,7 @@ public final class MatchClient {
         let cipher = QueryCipher(profile: reply.profile, layout: layout, dimension: dimension, shareBits: reply.shareBits, rng: &rng)
         channel.setPhase("keys")
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, cipher.publicKey.serialized()) }
-        let comparison = ComparisonClient(channel: channel, rng: rng.split())
+        let comparison = ComparisonClient(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
         try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
         session = Session(reply: reply, cipher: cipher, comparison: comparison)
     }

@@ -42,7 +42,7 @@ public struct MatchParameters: Sendable, Equatable {
     public var scaledThreshold: Int64 { Int64((threshold * sigma * sigma).rounded()) }
 
     /// The largest `|<x_hat, y_hat>|` for legal templates: `(sigma + sqrt(d)/2)^2`.
-    public var maxScore: Double { let r = sigma + Double(dimension).squareRoot() / 2; return r * r }
+    public var maxScore: Double { TemplateNorm.squaredBound(dimension: dimension, sigma: sigma) }
 
     /// Half-width of the band around the threshold (cosine units) where a decision may differ
     /// from float64 cosine: truncation `2^(17 - l + 1) / sigma^2` plus six standard deviations of

@@ -23,6 +23,10 @@ public final class MatchServer: Sendable {
     public let groupSize = 16
     let prepared: PreparedDatabase
     let flooding: UInt128
+    let frames: SessionFrames
+    /// Queries one client key may ask: the target budget divided by the targets of one query,
+    /// or less when the host asked for less.
+    public let queriesPerKey: Int
 
     /// Prepares a server for templates held in memory.
     /// - Parameters:
@@ -31,19 +35,23 @@ public final class MatchServer: Sendable {
     ///   - memoryBudget: bytes for precomputed plaintexts (`MatchServer.automaticCacheBudget` by
     ///     default: half the physical memory); the first results that fit are cached, the
     ///     others rebuilt per query from the int8 templates.
+    ///   - queriesPerKey: at most this many queries per client key (default: as many as the
+    ///     key's target budget allows; a larger value is lowered to that).
     /// - Throws: `FaceMatchError` for an empty or mismatched database, or a layout that does
     ///   not fit the profile's flooding budget.
-    public convenience init(database: FaceDatabase, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil) throws(FaceMatchError) {
-        try self.init(rows: .memory(database), parameters: parameters, layout: layout, memoryBudget: memoryBudget)
+    public convenience init(database: FaceDatabase, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil,
+                            queriesPerKey: Int? = nil) throws(FaceMatchError) {
+        try self.init(rows: .memory(database), parameters: parameters, layout: layout, memoryBudget: memoryBudget, queriesPerKey: queriesPerKey)
     }
 
     /// Prepares a server for the templates of a memory-mapped database file (see
     /// `MappedTemplates`); the other parameters as for `init(database:...)`.
-    public convenience init(mapped: MappedTemplates, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil) throws(FaceMatchError) {
-        try self.init(rows: .mapped(mapped), parameters: parameters, layout: layout, memoryBudget: memoryBudget)
+    public convenience init(mapped: MappedTemplates, parameters: MatchParameters, layout: Layout? = nil, memoryBudget: Int? = nil,
+                            queriesPerKey: Int? = nil) throws(FaceMatchError) {
+        try self.init(rows: .mapped(mapped), parameters: parameters, layout: layout, memoryBudget: memoryBudget, queriesPerKey: queriesPerKey)
     }
 
-    init(rows: TemplateRows, parameters: MatchParameters, layout: Layout?, memoryBudget: Int?) throws(FaceMatchError) {
+    init(rows: TemplateRows, parameters: MatchParameters, layout: Layout?, memoryBudget: Int?, queriesPerKey: Int?) throws(FaceMatchError) {
         guard rows.count > 0 else { throw FaceMatchError.databaseUnavailable("the database is empty") }
         guard rows.dimension == parameters.dimension else {
             throw FaceMatchError.databaseUnavailable("database dimension \(rows.dimension) differs from \(parameters.dimension)")
@@ -67,6 +75,10 @@ public final class MatchServer: Sendable {
         self.flooding = f
         self.prepared = PreparedDatabase(rows: rows, layout: chosen, context: Contexts.of(profile),
                                          memoryBudget: memoryBudget ?? PreparedDatabase.automaticBudget(templates: rows.count))
+        self.frames = SessionFrames(profile: profile, blocks: chosen.blocks, count: rows.count)
+        let most = max(1, profile.targetBudget / (chosen.resultCount(rows.count) * chosen.vectorsPerResult))
+        if let queriesPerKey, queriesPerKey < 1 { throw FaceMatchError.invalidParameter("queries per key must be at least 1") }
+        self.queriesPerKey = min(most, queriesPerKey ?? most)
     }
 
     /// The default plaintext cache budget for `n` templates on this machine: half the physical
@@ -82,27 +94,36 @@ public final class MatchServer: Sendable {
     /// The number of templates `n` served.
     public var templateCount: Int { prepared.rows.count }
 
-    /// Templates per session key: the target budget divided by the targets of one query.
-    public var queriesPerKey: Int {
-        max(1, profile.targetBudget / (layout.resultCount(prepared.rows.count) * layout.vectorsPerResult))
-    }
+    /// Targets one query decrypts under the client's key (all result slots, padding included).
+    public var targetsPerQuery: Int { layout.resultCount(prepared.rows.count) * layout.vectorsPerResult }
 
     /// Runs one session on `channel` until the client's goodbye. On a protocol error it sends an
     /// error frame and rethrows; the server object stays usable for other sessions.
+    /// - Parameters:
+    ///   - randomness: where the session takes its one generator (fresh system randomness by
+    ///     default). Masks and flooding must never repeat across sessions: a generator value
+    ///     copied into two sessions would repeat them (see `RandomSource`).
+    ///   - policy: admission decisions and the audit record (rate limit, key budget); `nil`
+    ///     keeps only the per-session key budget.
     /// - Returns: the number of queries answered.
     @discardableResult
-    public func serve(channel: Channel, rng: ChaChaDRBG = .fresh()) throws(FaceMatchError) -> Int {
+    public func serve(channel: Channel, randomness: RandomSource = .system, policy: SessionPolicy? = nil) throws(FaceMatchError) -> Int {
         do {
-            return try runSession(channel: channel, rng: rng)
+            return try runSession(channel: channel, rng: randomness.generator(), policy: policy)
         } catch {
-            try? channel.send(.error, Array("\(error)".utf8))
+            let text: String
+            if case .refused(let reason) = error { text = reason } else { text = "\(error)" }
+            try? channel.send(.error, Array(text.utf8.prefix(FrameLimits.errorText)))
             throw error
         }
     }
 
-    func runSession(channel: Channel, rng: ChaChaDRBG) throws(FaceMatchError) -> Int {
+    func runSession(channel: Channel, rng: ChaChaDRBG, policy: SessionPolicy?) throws(FaceMatchError) -> Int {
         var rng = rng
         let context = Contexts.of(profile)
+        // Deadlines and per-stage frame limits when the transport enforces them.
+        let transport = channel as? SessionTransport
+        transport?.expect(.handshake, frames: frames.hello)
         channel.setPhase("hello")
         let hello = try Hello(FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.hello) })
         guard hello.dimension == parameters.dimension else {
@@ -112,28 +133,55 @@ public final class MatchServer: Sendable {
                                count: prepared.rows.count, blocks: layout.blocks, shareBits: parameters.shareBits,
                                queriesPerKey: queriesPerKey)
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.helloReply, reply.bytes) }
+        transport?.expect(.handshake, frames: frames.key)
         channel.setPhase("keys")
         let keyBytes = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.publicKey) }
         let publicKey = try FaceMatchError.wrap { () throws(BFVError) in try PublicKey(serialized: keyBytes, context: context) }
-        let comparison = ComparisonServer(channel: channel, rng: rng.split())
+        // The key's budget counts across connections (the host remembers fingerprints).
+        let key = KeyFingerprint(serializedKey: keyBytes)
+        try policy?.admitKey(key, targets: targetsPerQuery)
+        transport?.expect(.handshake, frames: frames.comparison)
+        let comparison = ComparisonServer(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
         try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
         var answered = 0
         while true {
+            transport?.expect(.idle, frames: frames.query)
             channel.setPhase("query")
             let (type, payload) = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receiveAny() }
             if type == .bye { return answered }
+            if type == .error { throw FaceMatchError.peerError(String(decoding: payload, as: UTF8.self)) }
             guard type == .query else { throw FaceMatchError.protocolViolation("expected a query, got message \(type.rawValue)") }
-            guard answered < queriesPerKey else {
-                throw FaceMatchError.protocolViolation("this key's target budget is spent; reconnect for a fresh key")
+            transport?.expect(.active, frames: frames.comparison)
+            let number = answered + 1
+            do throws(FaceMatchError) {
+                guard answered < queriesPerKey else {
+                    throw FaceMatchError.refused("this key's target budget is spent; reconnect for a fresh key")
+                }
+                try policy?.admitQuery(key, targets: targetsPerQuery)
+            } catch {
+                policy?.record(query: number, .refused(Self.reason(error)))
+                throw error
             }
-            let queries = try decodeQuery(payload, context: context)
-            let shares = try answer(queries, publicKey: publicKey, channel: channel, rng: &rng)
-            channel.setPhase("compare")
-            try FaceMatchError.wrap { () throws(SecureCompareError) in
-                try comparison.anyNonNegative(shares: shares, bits: parameters.shareBits)
+            do throws(FaceMatchError) {
+                let queries = try decodeQuery(payload, context: context)
+                let shares = try answer(queries, publicKey: publicKey, channel: channel, rng: &rng)
+                channel.setPhase("compare")
+                try FaceMatchError.wrap { () throws(SecureCompareError) in
+                    try comparison.anyNonNegative(shares: shares, bits: parameters.shareBits)
+                }
+            } catch {
+                policy?.record(query: number, .failed(Self.reason(error)))
+                throw error
             }
             answered += 1
+            policy?.record(query: number, .answered)
         }
+    }
+
+    /// A short reason for the audit log (the error's kind and text; never query data).
+    static func reason(_ error: FaceMatchError) -> String {
+        if case .refused(let text) = error { return text }
+        return "\(error)"
     }
 
     /// The `B` query ciphertexts: each a length-prefixed fresh symmetric ciphertext.
@@ -165,8 +213,15 @@ public final class MatchServer: Sendable {
     /// truncated scores.
     func answer(_ queries: [Ciphertext], publicKey: PublicKey, channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt64] {
         channel.setPhase("results")
+        // No free work: stop between result groups once the verifier has gone or the session's
+        // deadline has passed.
+        let transport = channel as? SessionTransport
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try transport?.checkAlive() }
         let answered = try evaluate(queries, publicKey: publicKey, rng: &rng) { (frame: [UInt8]) throws(FaceMatchError) in
-            try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.results, frame) }
+            try FaceMatchError.wrap { () throws(SecureCompareError) in
+                try channel.send(.results, frame)
+                try transport?.checkAlive()
+            }
         }
         return answered.shares
     }
@@ -175,6 +230,9 @@ public final class MatchServer: Sendable {
     /// evaluates every result group (both cores) and returns the result frames, the server's
     /// additive shares of the `n` truncated scores and the masks `M` at the targets. For
     /// embedding the protocol in another transport, and for tests of what the client sees.
+    /// `rng` must be used for one query only and never restarted from a copy: the masks and
+    /// flooding of two queries drawn from equal generator states are equal, and the difference
+    /// of their answers reveals partial sums (take generators from a `RandomSource`).
     public func evaluateQuery(_ payload: [UInt8], publicKey: PublicKey, rng: inout ChaChaDRBG) throws(FaceMatchError) -> EvaluatedQuery {
         let queries = try decodeQuery(payload, context: Contexts.of(profile))
         var frames: [[UInt8]] = []

@@ -32,7 +32,8 @@ public struct QueryCipher: Sendable, CustomStringConvertible {
     public var description: String { "QueryCipher(\(profile), \(layout), key <redacted>)" }
 
     /// The query payload: `B` seeded symmetric encryptions of
-    /// `Q_b(X) = sum_j x[b*d_b + j] X^j`, each behind a 4-byte length.
+    /// `Q_b(X) = sum_j x[b*d_b + j] X^j`, each behind a 4-byte length. `rng` advances; never
+    /// replay it from a copy (equal generator states give equal encryption randomness).
     /// - Throws: `FaceMatchError.invalidEmbedding` for a template of the wrong length.
     public func encryptQuery(_ template: [Int8], rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt8] {
         guard template.count == dimension else { throw FaceMatchError.invalidEmbedding("template of \(template.count) values, expected \(dimension)") }

@@ -35,6 +35,12 @@ public struct Seed: Sendable, Hashable, CustomStringConvertible, CustomDebugStri
 /// blocks (256 GiB), then traps; no block counter is ever used twice. Output is buffered five
 /// blocks at a time (eight in the native build); `next()` costs about 5 ns per 8 bytes, bulk
 /// `fill(words:count:)` about 0.6 ns per byte.
+///
+/// A generator is a value: a copy repeats the original's future output exactly. Never hand
+/// copies of one generator to two users of randomness (two sessions, two queries): they would
+/// draw identical keys, masks and flooding. Sessions take a `RandomSource` instead; APIs that
+/// take `inout ChaChaDRBG` advance the caller's generator, which must not be restarted from a
+/// saved copy.
 public struct ChaChaDRBG: RandomNumberGenerator, Sendable {
     @usableFromInline var key: [UInt32]
     @usableFromInline let nonce: (UInt32, UInt32, UInt32)

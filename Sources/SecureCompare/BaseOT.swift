@@ -7,7 +7,8 @@ import RingArithmetic
 /// The receiver encrypts its choice bits, each repeated in the 8 slots that carry its message's
 /// eight 16-bit chunks, under its own key (`Parameters.baseOT`: N = 8192, t = 65537). The sender
 /// answers `Enc(m0 + c * (m1 - m0))` slot-wise, re-randomized with flooding noise uniform in
-/// `[-F, F]`, `F = 2^40 * E * N` where `E = N * (21 + 1/2) * t/2 + 1` bounds the product's noise and
+/// `[-F, F]`, `F = 2^40 * E * N` where `E = N * (21 + 1/2) * t/2 + 1 + 42 N` bounds the product's noise
+/// plus the re-randomization's own `-e*u + e2*s` (see `Flooding.rerandomizationNoise`) and
 /// `N` counts the coefficients the receiver sees, then switched to the modulus 2^32 and sent.
 /// The receiver decrypts `m_c` and learns nothing of `m_{1-c}` (statistical distance <= 2^-40);
 /// the sender sees only a ciphertext.
@@ -25,8 +26,9 @@ public enum BaseOT {
     static var floodingBound: UInt128 {
         let n = UInt128(context.degree)
         let t = UInt128(context.plaintextModulus)
-        let e = n * 22 * (t / 2 + 1) + 1
-        return Flooding.bound(noiseBound: e, count: n)
+        let e = n * 22 * (t / 2 + 1) + 1 + Flooding.rerandomizationNoise(degree: context.degree)
+        // Constants of the fixed `Parameters.baseOT`: about 2^79, far inside 128 bits.
+        return (try? Flooding.bound(noiseBound: e, count: n))!
     }
 
     /// Receiver: learns `messages[i][choices[i]]` for every `i`.

@@ -31,8 +31,14 @@ public final class OTExtensionSender {
     /// The next unused OT index (hash tweak); both parties advance it identically.
     public private(set) var nextIndex: UInt64 = 0
 
-    /// Creates the sender; call `setup()` before extending.
-    public init(channel: Channel, rng: ChaChaDRBG) {
+    /// Creates the sender; call `setup()` before extending. It takes one generator from
+    /// `randomness` (fresh system randomness by default; see `RandomSource`).
+    public convenience init(channel: Channel, randomness: RandomSource = .system) {
+        self.init(channel: channel, rng: randomness.generator())
+    }
+
+    /// A sender on a generator its owner split off for it alone.
+    init(channel: Channel, rng: ChaChaDRBG) {
         self.channel = channel
         self.rng = rng
         self.s = Block.random(&self.rng)
@@ -136,8 +142,14 @@ public final class OTExtensionReceiver {
     /// The next unused OT index (hash tweak).
     public private(set) var nextIndex: UInt64 = 0
 
-    /// Creates the receiver; call `setup()` before extending.
-    public init(channel: Channel, rng: ChaChaDRBG) {
+    /// Creates the receiver; call `setup()` before extending. It takes one generator from
+    /// `randomness` (fresh system randomness by default; see `RandomSource`).
+    public convenience init(channel: Channel, randomness: RandomSource = .system) {
+        self.init(channel: channel, rng: randomness.generator())
+    }
+
+    /// A receiver on a generator its owner split off for it alone.
+    init(channel: Channel, rng: ChaChaDRBG) {
         self.channel = channel
         self.rng = rng
     }

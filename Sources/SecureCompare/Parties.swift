@@ -9,9 +9,10 @@ import RingArithmetic
 public final class ComparisonServer {
     let engine: Engine
 
-    /// A server over `channel`; randomness from `rng` (fresh system randomness by default).
-    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
-        engine = Engine(party: .server, channel: channel, rng: rng)
+    /// A server over `channel`; it takes one generator from `randomness` (fresh system
+    /// randomness by default). Never hand a session a copied generator value: see `RandomSource`.
+    public init(channel: Channel, randomness: RandomSource = .system) {
+        engine = Engine(party: .server, channel: channel, rng: randomness.generator())
     }
 
     /// Base OTs (384, in one exchange) and OT-extension setup, once per session.
@@ -74,9 +75,9 @@ public final class ComparisonServer {
 public final class ComparisonClient {
     let engine: Engine
 
-    /// A client over `channel`; randomness from `rng`.
-    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
-        engine = Engine(party: .client, channel: channel, rng: rng)
+    /// A client over `channel`; it takes one generator from `randomness` (see `RandomSource`).
+    public init(channel: Channel, randomness: RandomSource = .system) {
+        engine = Engine(party: .client, channel: channel, rng: randomness.generator())
     }
 
     /// Base OTs and OT-extension setup (once per session).

@@ -3,14 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FaceMatch
 
 /// Output helpers: results on stdout, diagnostics and progress on stderr.
 enum Console {
     /// Writes one line to stderr.
     static func error(_ s: String) { writeStderr(s + "\n") }
 
-    /// One server log line on stderr: `cryptomask: ` and the text.
-    static func log(_ s: String) { error("cryptomask: " + s) }
+    /// One server log line on stderr: a UTC timestamp, `cryptomask: ` and the text.
+    static func log(_ s: String) { error("\(LogLine.timestamp()) cryptomask: " + s) }
 
     /// Writes bytes to file descriptor 2 (unbuffered, thread-safe per call).
     static func writeStderr(_ s: String) {

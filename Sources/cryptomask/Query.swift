@@ -7,7 +7,7 @@ import FaceMatch
 
 enum Query {
     static let help = """
-        usage: cryptomask query --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code]
+        usage: cryptomask query --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
 
         Asks the server whether each selected probe (rows of X.npy; default row 0; --row I is the
         same as --rows I) matches anyone in its database. All probes are checked before
@@ -19,12 +19,15 @@ enum Query {
         bytesReceived, seconds; the first also counts the session set-up). The verifier learns one
         bit per probe; the server learns nothing.
 
+        --timeout bounds connecting, every wait for the server and every frame's grace
+        (default 60 s).
+
         Exit status: 0 when the query ran, 1 on an error, 2 on a usage error. With --exit-code:
         0 when some probe matched, 1 when none did, 2 on any error.
         """
 
     static func run(_ args: [String]) throws {
-        let o = try Options(args, valued: ["server", "embedding", "row", "rows"], boolean: ["json", "exit-code"])
+        let o = try Options(args, valued: ["server", "embedding", "row", "rows", "timeout"], boolean: ["json", "exit-code"])
         if o.flag("exit-code") { CLIError.failureStatus = 2 }
         if o.help { print(help); return }
         let address = try o.required("server")
@@ -41,6 +44,10 @@ enum Query {
         for r in rows {
             do { _ = try Embedding.quantized(array.row(r)) } catch { throw CLIError("\(embeddingPath) row \(r): \(error.reason)") }
         }
+        let timeout = try o.values["timeout"].map { s -> Double in
+            guard let v = Double(s), v.isFinite, v > 0 else { throw CLIError("--timeout must be a positive number of seconds, got '\(s)'") }
+            return v
+        } ?? 60
         let single = rows.count == 1
         var matched = false
         var client: (MatchClient, TCPChannel)?
@@ -49,7 +56,7 @@ enum Query {
             if client == nil || client!.0.queriesRemaining == 0 {
                 if let (c, ch) = client { try? c.close(); ch.close() }
                 Console.progress("connecting to \(address)")
-                let channel = try TCPChannel.connect(host: host, port: port)
+                let channel = try TCPChannel.connect(host: host, port: port, timeoutSeconds: timeout)
                 let c = MatchClient(channel: channel, dimension: array.columns)
                 client = (c, channel)
                 try c.connect()

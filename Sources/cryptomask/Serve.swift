@@ -11,27 +11,43 @@ import Synchronization
 enum Serve {
     static let help = """
         usage: cryptomask serve --db FILE --port P [--host 127.0.0.1] --threshold T [--max-sessions K]
+                                [--max-per-address A] [--rate QUERIES/MINUTE] [--queries-per-key Q]
+                                [--handshake-timeout S] [--frame-timeout S] [--min-rate BYTES/S]
+                                [--idle-timeout S] [--session-timeout S] [--audit-log FILE]
                                 [--drain-seconds S] [--reload-interval S] [--cache-memory BYTES|auto]
 
-        Loads FILE and answers private queries on HOST:PORT until stopped. A probe matches when
-        its cosine similarity to some template is at least T (0.05 ... 0.99). Sessions run
-        concurrently (at most K, default 8); each session's outcome is logged on stderr without
-        any query data. Port 0 picks a free port (the log line shows which).
+        Serves FILE and answers private queries on HOST:PORT until stopped. A probe matches when
+        its cosine similarity to some template is at least T (0.05 ... 0.99). Port 0 picks a free
+        port (the log line shows which).
+
+        Sessions run concurrently, at most K (default 8) and at most A from one address
+        (default 4); a connection beyond either is answered "busy" at once. Each address may ask
+        at most QUERIES per minute (default 60; 'off' for no limit), and each client public key
+        at most Q queries across all its connections (default: as many as its noise budget
+        allows). Deadlines: the hello, key and OT setup within --handshake-timeout of connecting
+        (default 10 s); every frame must start within --frame-timeout (default 30 s) and then
+        arrive at --min-rate (default 32768 bytes/s); a session may wait --idle-timeout for its
+        next query (default 60 s) and last --session-timeout in all (default 3600 s).
 
         FILE is served through a read-only memory map (the templates stay in the page cache).
         The plaintexts derived from it are cached up to --cache-memory bytes (suffixes K, M, G;
         default auto: half the physical memory); results beyond the cache are rebuilt per query.
-        The log says how much is cached.
 
         The server follows FILE: SIGHUP reloads it at once, and it checks for changes every S
         seconds (--reload-interval, default 2) and whenever a session starts, so a new session
         sees new rows and removals; each session keeps one consistent snapshot. SIGTERM or SIGINT
         stops accepting, lets running sessions finish for up to S seconds (--drain-seconds,
         default 30), logs one line and exits 0.
+
+        stderr gets timestamped log lines and one audit line per query (time, peer, session,
+        outcome; never query data); --audit-log FILE appends the audit lines there instead.
         """
 
     static func run(_ args: [String]) throws {
-        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions", "drain-seconds", "reload-interval", "cache-memory"])
+        let o = try Options(args, valued: ["db", "port", "host", "threshold", "max-sessions", "max-per-address", "rate",
+                                           "queries-per-key", "handshake-timeout", "frame-timeout", "min-rate",
+                                           "idle-timeout", "session-timeout", "audit-log", "drain-seconds", "reload-interval",
+                                           "cache-memory"])
         if o.help { print(help); return }
         let path = try o.required("db")
         let port = try o.int("port")
@@ -39,78 +55,77 @@ enum Serve {
         let host = o.values["host"] ?? "127.0.0.1"
         let threshold = try o.double("threshold")
         _ = try MatchParameters(dimension: 1, threshold: threshold)  // the threshold's range, before loading
-        let maxSessions = try o.int("max-sessions", default: 8)
-        guard maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1") }
+        let configuration = try hostConfiguration(o)
+        let queriesPerKey = try o.values["queries-per-key"].map { _ in try o.int("queries-per-key") }
+        if let q = queriesPerKey, q < 1 { throw CLIError("--queries-per-key must be at least 1") }
         let drain = try o.double("drain-seconds", default: 30)
         let interval = try o.double("reload-interval", default: 2)
         guard drain >= 0, interval > 0 else { throw CLIError("--drain-seconds must be >= 0 and --reload-interval > 0") }
-        Console.progress("loading \(path)")
         let cache = try o.values["cache-memory"].flatMap { $0 == "auto" ? nil : try Options.bytes($0, option: "cache-memory") }
-        let served = try ServedDatabase(path: path, threshold: threshold, cacheBudget: cache)
+        let audit = try o.values["audit-log"].map(auditSink)
+        Console.progress("loading \(path)")
+        let served = try ServedDatabase(path: path, threshold: threshold, cacheBudget: cache, queriesPerKey: queriesPerKey)
         let listener = try TCPListener(host: host, port: port)
         let server = served.current!
-        Console.log("serving \(server.templateCount) templates (d = \(server.parameters.dimension), layout \(server.layout), N = \(server.layout.degree)) on \(host):\(listener.port)")
+        Console.log("serving \(server.templateCount) templates (d = \(server.parameters.dimension), layout \(server.layout), N = \(server.layout.degree), \(server.queriesPerKey) queries per key) on \(host):\(listener.port)")
+        let sessions = SessionHost(listener: listener, configuration: configuration,
+                                   log: { Console.error($0) },
+                                   audit: audit ?? { Console.error($0) },
+                                   server: { () throws(FaceMatchError) in try served.snapshot().get() })
         let stop = StopRequest()
         ServerSignals.start { sig in
             if sig == SIGHUP {
                 served.reload(reason: "SIGHUP", waitForWriter: true, force: true)
-            } else {
-                stop.request(sig)
+            } else if stop.request(sig) {
+                sessions.stop()
             }
         }
         served.startPolling(every: interval)
-        let sessions = try acceptLoop(listener, served: served, maxSessions: maxSessions, stop: stop)
-        let sig = stop.signal
-        let finished = sessions.wait(timeout: .now() + drain) == .success
-        Console.log("stopped on \(ServerSignals.name(sig)): no longer accepting; " + (finished
+        sessions.run()
+        // Stopped by a signal: running sessions get the drain time.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(drain * 1000))
+        while sessions.activeSessions > 0 && clock.now < deadline { usleep(20_000) }
+        let left = sessions.activeSessions
+        Console.log("stopped on \(ServerSignals.name(stop.signal)): no longer accepting; " + (left == 0
             ? "every running session finished"
-            : "sessions still running after \(drain) s were cut"))
+            : "\(left) session\(left == 1 ? "" : "s") still running after \(drain) s were cut"))
     }
 
-    /// Accepts connections until `stop` is set; each session runs on its own thread and only
-    /// logs. Returns the group of sessions still running.
-    static func acceptLoop(_ listener: TCPListener, served: ServedDatabase, maxSessions: Int, stop: StopRequest) throws -> DispatchGroup {
-        let slots = DispatchSemaphore(value: maxSessions)
-        let counter = Mutex(0)
-        let sessions = DispatchGroup()
-        defer { listener.close() }
-        while stop.signal == 0 {
-            guard listener.waitForConnection(milliseconds: 200) else { continue }
-            while slots.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
-                if stop.signal != 0 { return sessions }
-            }
-            let channel: TCPChannel
-            do { channel = try listener.accept() } catch {
-                slots.signal()
-                Console.log("accept failed: \(describe(error))")
-                continue
-            }
-            let id = counter.withLock { $0 += 1; return $0 }
-            sessions.enter()
-            DispatchQueue.global().async {
-                defer { slots.signal(); channel.close(); sessions.leave() }
-                let clock = ContinuousClock()
-                let start = clock.now
-                let outcome: String
-                switch served.snapshot() {
-                case .failure(let error):
-                    try? channel.send(.error, Array(describe(error).utf8))
-                    outcome = "refused: \(describe(error))"
-                case .success(let server):
-                    do {
-                        let queries = try server.serve(channel: channel)
-                        outcome = "ok, \(queries) quer\(queries == 1 ? "y" : "ies")"
-                    } catch {
-                        outcome = "ended: \(describe(error))"
-                    }
-                }
-                let s = channel.statistics
-                let t = clock.now - start
-                let secs = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
-                Console.log("session \(id) from \(channel.peer): \(outcome); sent \(Console.megabytes(s.bytesSent)), received \(Console.megabytes(s.bytesReceived)), \(Console.seconds(secs))")
+    /// The session limits from the options (each positive; defaults in `SessionHost.Configuration`).
+    static func hostConfiguration(_ o: Options) throws -> SessionHost.Configuration {
+        var c = SessionHost.Configuration()
+        c.maxSessions = try o.int("max-sessions", default: c.maxSessions)
+        guard c.maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1") }
+        c.maxPerAddress = try o.int("max-per-address", default: c.maxPerAddress)
+        guard c.maxPerAddress >= 1 else { throw CLIError("--max-per-address must be at least 1") }
+        if let r = o.values["rate"] {
+            if r == "off" { c.queriesPerMinute = nil } else {
+                guard let v = Double(r), v.isFinite, v > 0 else { throw CLIError("--rate must be a positive number of queries per minute or 'off', got '\(r)'") }
+                c.queriesPerMinute = v
             }
         }
-        return sessions
+        func seconds(_ name: String, _ current: Double) throws -> Double {
+            guard let s = o.values[name] else { return current }
+            guard let v = Double(s), v.isFinite, v > 0 else { throw CLIError("--\(name) must be a positive number, got '\(s)'") }
+            return v
+        }
+        c.limits.handshake = try seconds("handshake-timeout", c.limits.handshake)
+        c.limits.response = try seconds("frame-timeout", c.limits.response)
+        c.limits.minimumRate = try seconds("min-rate", c.limits.minimumRate)
+        c.limits.idle = try seconds("idle-timeout", c.limits.idle)
+        c.limits.session = try seconds("session-timeout", c.limits.session)
+        return c
+    }
+
+    /// Appends each audit line to `path` (created with mode 0600), one `write` per line.
+    static func auditSink(_ path: String) throws -> @Sendable (String) -> Void {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIError("cannot open --audit-log \(path): \(String(cString: strerror(errno)))") }
+        return { line in
+            let bytes = Array((line + "\n").utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, bytes.count) }
+        }
     }
 }
 
@@ -118,5 +133,6 @@ enum Serve {
 final class StopRequest: Sendable {
     private let value = Atomic<Int32>(0)
     var signal: Int32 { value.load(ordering: .acquiring) }
-    func request(_ sig: Int32) { value.store(sig, ordering: .releasing) }
+    /// Records `sig`; true for the first request only.
+    func request(_ sig: Int32) -> Bool { value.compareExchange(expected: 0, desired: sig, ordering: .acquiringAndReleasing).exchanged }
 }

@@ -11,6 +11,8 @@ final class ServedDatabase: Sendable {
     let threshold: Double
     /// Plaintext cache bytes (nil: the machine-sized default).
     let cacheBudget: Int?
+    /// At most this many queries per client key (nil: as the noise budget allows).
+    let queriesPerKey: Int?
     private struct State {
         var server: MatchServer?
         /// Why sessions are refused while `server` is nil (e.g. every row removed).
@@ -23,10 +25,11 @@ final class ServedDatabase: Sendable {
     private let reloading = Mutex(())
 
     /// Maps the file (waiting for a writer) and prepares the first snapshot.
-    init(path: String, threshold: Double, cacheBudget: Int?) throws {
+    init(path: String, threshold: Double, cacheBudget: Int?, queriesPerKey: Int?) throws {
         self.path = path
         self.threshold = threshold
         self.cacheBudget = cacheBudget
+        self.queriesPerKey = queriesPerKey
         let signature = DatabaseFile.signature(path: path)
         Console.progress("verifying \(path)")
         let mapped = try MappedTemplates(path: path)
@@ -39,7 +42,7 @@ final class ServedDatabase: Sendable {
     }
 
     private func makeServer(_ mapped: MappedTemplates) throws(FaceMatchError) -> MatchServer {
-        let server = try MatchServer(mapped: mapped, parameters: MatchParameters(dimension: mapped.dimension, threshold: threshold), memoryBudget: cacheBudget)
+        let server = try MatchServer(mapped: mapped, parameters: MatchParameters(dimension: mapped.dimension, threshold: threshold), memoryBudget: cacheBudget, queriesPerKey: queriesPerKey)
         let (total, cached) = server.results
         Console.log("plaintext cache: \(cached) of \(total) results (\(Console.megabytes(server.cacheBytes)))" + (cached < total ? "; the other \(total - cached) are rebuilt per query" : ""))
         return server

@@ -21,11 +21,11 @@ struct EncryptionTests {
             #expect(encoder.decode(decrypted) == values)
             #expect(try Decryptor(secretKey: sk).invariantNoiseBudget(ct) > 60)
         }
-        // Edge values t-1 and -(t-1) map to -1 and 1.
-        let edge = try encoder.encode([t - 1, -(t - 1), 0])
+        // The edges of the accepted range survive; values beyond it (which would wrap) are refused.
+        let edge = try encoder.encode([t / 2, -(t / 2) + 1, 0])
         let ct = try Encryptor(secretKey: sk).encrypt(edge, rng: &rng)
-        #expect(Array(encoder.decode(try Decryptor(secretKey: sk).decrypt(ct)).prefix(3)) == [-1, 1, 0])
-        #expect(throws: BFVError.self) { try encoder.encode([t]) }
+        #expect(Array(encoder.decode(try Decryptor(secretKey: sk).decrypt(ct)).prefix(3)) == [t / 2, -(t / 2) + 1, 0])
+        for outside in [t, t - 1, t / 2 + 1, -(t / 2)] { #expect(throws: BFVError.self) { try encoder.encode([outside]) } }
         #expect(throws: BFVError.self) { try encoder.encode([Int64](repeating: 0, count: ctx.degree + 1)) }
         #expect("\(sk)" == "SecretKey(<redacted>)")
     }

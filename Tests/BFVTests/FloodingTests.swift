@@ -28,7 +28,7 @@ struct FloodingTests {
         let preA = try dec.noise(base, message: pt), preB = try dec.noise(shifted, message: pt)
         // Without flooding the two noise distributions are far apart.
         #expect(ksStatistic(Array(preA.prefix(4096)), Array(preB.prefix(4096))) > 0.5)
-        let bound = Flooding.bound(noiseBound: UInt128(offset) * 2, count: UInt128(ctx.degree))
+        let bound = try Flooding.bound(noiseBound: UInt128(offset) * 2, count: UInt128(ctx.degree))
         var a: [Double] = [], b: [Double] = []
         for _ in 0..<3 {
             let ra = try ev.rerandomize(base, publicKey: pk, flooding: bound, rng: &rng)

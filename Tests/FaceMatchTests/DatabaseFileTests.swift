@@ -7,7 +7,8 @@ struct DatabaseFileTests {
     func temp() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).cmdb").path }
 
     func templates(_ count: Int, d: Int, seed: Int) -> [[Int8]] {
-        (0..<count).map { i in (0..<d).map { Int8(truncatingIfNeeded: (i * 31 + $0 * 7 + seed) % 255 - 127) } }
+        // Values in -20 ... 20: within the norm bound sigma + sqrt(d)/2 for d <= 32.
+        (0..<count).map { i in (0..<d).map { Int8(truncatingIfNeeded: (i * 31 + $0 * 7 + seed) % 41 - 20) } }
     }
 
     @Test("append, reopen, append again: every record, id and label survives")

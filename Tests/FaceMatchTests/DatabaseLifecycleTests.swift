@@ -7,8 +7,12 @@ import FaceMatch
 struct DatabaseLifecycleTests {
     func temp() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).cmdb").path }
 
+    /// Distinct legal templates: quantized unit vectors.
     func templates(_ count: Int, d: Int, seed: Int) -> [[Int8]] {
-        (0..<count).map { i in (0..<d).map { Int8(truncatingIfNeeded: (i * 31 + $0 * 7 + seed) % 251 - 125) } }
+        (0..<count).map { (i: Int) -> [Int8] in
+            let values: [Double] = (0..<d).map { (j: Int) -> Double in Double((i * 31 + j * 7 + seed) % 251) - 125.5 }
+            return try! Embedding.quantized(values)
+        }
     }
 
     func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }

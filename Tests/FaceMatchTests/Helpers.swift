@@ -7,6 +7,12 @@ func testRNG(_ stream: UInt64 = 0) -> ChaChaDRBG {
     ChaChaDRBG(seed: try! Seed(bytes: [UInt8](repeating: 3, count: 32)), stream: stream)
 }
 
+/// A reproducible randomness source for one session (explicitly deterministic; see `RandomSource`).
+func testSource(_ stream: UInt64 = 0) -> RandomSource {
+    var g = testRNG(stream)
+    return RandomSource(deterministicSeed: g.nextSeed())
+}
+
 /// A standard normal variate (Box-Muller) from the DRBG.
 func gaussian(_ g: inout ChaChaDRBG) -> Double {
     let u1 = (Double(g.next() >> 11) + 1) / 9007199254740993.0
@@ -50,10 +56,10 @@ func session<T>(_ server: MatchServer, dimension: Int, seed: UInt64, _ client: @
     let serverResult = Box<Result<Int, FaceMatchError>>()
     let group = DispatchGroup()
     DispatchQueue.global().async(group: group) {
-        serverResult.value = Result { () throws(FaceMatchError) in try server.serve(channel: cs, rng: testRNG(seed)) }
+        serverResult.value = Result { () throws(FaceMatchError) in try server.serve(channel: cs, randomness: testSource(seed)) }
         if case .failure = serverResult.value! { cs.close() }
     }
-    let c = MatchClient(channel: cc, dimension: dimension, rng: testRNG(seed + 1))
+    let c = MatchClient(channel: cc, dimension: dimension, randomness: testSource(seed + 1))
     let out: T
     do {
         try c.connect()

@@ -108,7 +108,7 @@ struct PrivacyTests {
             let box = Box<Result<Int, FaceMatchError>>()
             let group = DispatchGroup()
             DispatchQueue.global().async(group: group) { box.value = Result { () throws(FaceMatchError) in try s.serve(channel: recorder) } }
-            let client = MatchClient(channel: cc, dimension: d, rng: testRNG(UInt64(60 + i)))
+            let client = MatchClient(channel: cc, dimension: d, randomness: testSource(UInt64(60 + i)))
             try client.connect()
             let answer = try client.query(p).isMatch
             #expect(answer == (i == 0))

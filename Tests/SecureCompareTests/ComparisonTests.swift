@@ -89,12 +89,12 @@ struct ComparisonTests {
             var g = testRNG(seed)
             let mask = BitVector.random(count: n, rng: &g)
             let (_, counts, _, _) = try runParties({ ch in
-                let s = ComparisonServer(channel: ch, rng: testRNG(seed + 1))
+                let s = ComparisonServer(channel: ch, randomness: testSource(seed + 1))
                 try s.setup()
                 try s.revealOR(mask)
             }, { ch in
                 let rec = RecordingChannel(ch)
-                let c = ComparisonClient(channel: rec, rng: testRNG(seed + 2))
+                let c = ComparisonClient(channel: rec, randomness: testSource(seed + 2))
                 try c.setup()
                 _ = try c.revealOR(mask ^ truth)
                 // Bits of every AND opening the client received.
@@ -121,12 +121,12 @@ struct ComparisonTests {
 func runEndToEnd(_ a: [UInt64], _ b: [UInt64], _ l: Int) throws -> (Bool?, Bool) {
     let (serverSide, answer, channelS, channelC) = try runParties({ ch in
         let rec = RecordingChannel(ch)
-        let s = ComparisonServer(channel: rec, rng: testRNG(83))
+        let s = ComparisonServer(channel: rec, randomness: testSource(83))
         try s.setup()
         try s.anyNonNegative(shares: a, bits: l)
         return (rec.sentBytes, rec.receivedBytes)
     }, { ch in
-        let c = ComparisonClient(channel: ch, rng: testRNG(84))
+        let c = ComparisonClient(channel: ch, randomness: testSource(84))
         try c.setup()
         return try c.anyNonNegative(shares: b, bits: l)
     })

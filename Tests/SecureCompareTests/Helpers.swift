@@ -7,6 +7,12 @@ func testRNG(_ stream: UInt64 = 0) -> ChaChaDRBG {
     ChaChaDRBG(seed: try! Seed(bytes: [UInt8](repeating: 5, count: 32)), stream: stream)
 }
 
+/// A reproducible randomness source for one session (explicitly deterministic; see `RandomSource`).
+func testSource(_ stream: UInt64 = 0) -> RandomSource {
+    var g = testRNG(stream)
+    return RandomSource(deterministicSeed: g.nextSeed())
+}
+
 /// Holds one party's result; written by its thread before `DispatchGroup.wait` returns.
 final class ResultBox<T>: @unchecked Sendable {
     var value: Result<T, Error>?
@@ -68,11 +74,11 @@ func runComparison<A, B>(
     _ client: @escaping @Sendable (ComparisonClient) throws -> B
 ) throws -> (A, B) {
     let (a, b, _, _) = try runParties({ ch in
-        let s = ComparisonServer(channel: ch, rng: testRNG(seed))
+        let s = ComparisonServer(channel: ch, randomness: testSource(seed))
         try s.setup()
         return try server(s)
     }, { ch in
-        let c = ComparisonClient(channel: ch, rng: testRNG(seed + 1000))
+        let c = ComparisonClient(channel: ch, randomness: testSource(seed + 1000))
         try c.setup()
         return try client(c)
     })

@@ -30,13 +30,13 @@ struct OTTests {
         var g = testRNG(40)
         let choices = BitVector.random(count: count, rng: &g)
         let (s, r, _, _) = try runParties({ ch in
-            let sender = OTExtensionSender(channel: ch, rng: testRNG(41))
+            let sender = OTExtensionSender(channel: ch, randomness: testSource(41))
             try sender.setup()
             var out = [(Block, Block)](repeating: (.zero, .zero), count: count)
             try out.withUnsafeMutableBufferPointer { try sender.randomOTs(into: $0) }
             return out
         }, { ch in
-            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(42))
+            let receiver = OTExtensionReceiver(channel: ch, randomness: testSource(42))
             try receiver.setup()
             var wrong = [Block](repeating: .zero, count: count - 1)
             #expect(throws: SecureCompareError.self) { try wrong.withUnsafeMutableBufferPointer { try receiver.randomOTs(choices: choices, into: $0) } }
@@ -53,12 +53,12 @@ struct OTTests {
           arguments: [0, 1, 128, 32768, 32769, 3 * 32768 + 1000])
     func iknpFrames(count: Int) throws {
         let (_, _, server, client) = try runParties({ ch in
-            let sender = OTExtensionSender(channel: ch, rng: testRNG(43))
+            let sender = OTExtensionSender(channel: ch, randomness: testSource(43))
             try sender.setup()
             ch.setPhase("extension")
             return try sender.randomOTs(count).count
         }, { ch in
-            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(44))
+            let receiver = OTExtensionReceiver(channel: ch, randomness: testSource(44))
             try receiver.setup()
             ch.setPhase("extension")
             var g = testRNG(45)
@@ -80,7 +80,7 @@ struct OTTests {
         let messages = (0..<1000).map { _ in (Block.random(&g), Block.random(&g)) }
         let delta = Block.random(&g)
         let (s, r, server, client) = try runParties({ ch in
-            let sender = OTExtensionSender(channel: ch, rng: testRNG(5))
+            let sender = OTExtensionSender(channel: ch, randomness: testSource(5))
             try sender.setup()
             let random = try sender.randomOTs(count)
             try sender.send(messages)
@@ -88,7 +88,7 @@ struct OTTests {
             let bits = try sender.randomBitOTs(5000)
             return (random, correlated, bits)
         }, { ch in
-            let receiver = OTExtensionReceiver(channel: ch, rng: testRNG(6))
+            let receiver = OTExtensionReceiver(channel: ch, randomness: testSource(6))
             try receiver.setup()
             let random = try receiver.randomOTs(choices: choices)
             let chosen = try receiver.receive(choices: choices.slice(0..<1000))

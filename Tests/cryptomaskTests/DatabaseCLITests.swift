@@ -110,7 +110,7 @@ struct DatabaseCLITests {
         let probes = (0..<8).map { s.near(people[$0], cosine: 0.85) } + [s.unitVector()]
         let probesPath = dir.appendingPathComponent("probes.npy").path
         try writeNPY(probes, to: URL(fileURLWithPath: probesPath))
-        let server = try ServerProcess(db: db, threshold: 0.5, extra: ["--reload-interval", "60"])
+        let server = try ServerProcess(db: db, threshold: 0.5, options: ["--reload-interval", "60", "--rate", "off"])
         defer { server.stop() }
         func answers() throws -> [Bool] {
             let r = try runCLI(["query", "--server", "127.0.0.1:\(server.port)", "--embedding", probesPath, "--rows", "all", "--json"])
@@ -159,7 +159,7 @@ struct DatabaseCLITests {
         let probesPath = dir.appendingPathComponent("probes.npy").path
         try writeNPY(probes, to: URL(fileURLWithPath: probesPath))
         let expected = (0..<300).map { "row \($0): \($0 % 2 == 0 ? "match" : "no match")" }.joined(separator: "\n") + "\n"
-        let server = try ServerProcess(db: db, threshold: 0.5)
+        let server = try ServerProcess(db: db, threshold: 0.5, options: ["--rate", "off"])
         defer { server.stop() }
         let queries = try (0..<3).map { try BackgroundCLI(["query", "--server", "127.0.0.1:\(server.port)", "--embedding", probesPath, "--rows", "all"], in: dir, name: "q\($0)") }
         // Every verifier has a session and answers flowing before the signal.
@@ -204,7 +204,7 @@ struct DatabaseCLITests {
         let probes = (0..<50).map { i in i % 3 == 0 ? s.unitVector() : s.near(people[i % 30], cosine: i % 3 == 1 ? 0.85 : 0.4) }
         let probesPath = dir.appendingPathComponent("probes.npy").path
         try writeNPY(probes, to: URL(fileURLWithPath: probesPath))
-        let server = try ServerProcess(db: db, threshold: 0.5)
+        let server = try ServerProcess(db: db, threshold: 0.5, options: ["--rate", "off"])
         defer { server.stop() }
         let address = "--server=127.0.0.1:\(server.port)"  // the --opt=value form
         let batch = try runCLI(["query", address, "--embedding=\(probesPath)", "--rows", "all", "--json"])

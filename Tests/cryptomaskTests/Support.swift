@@ -52,13 +52,13 @@ final class ServerProcess {
     let port: Int
     let logURL: URL
 
-    init(db: String, threshold: Double, extra: [String] = []) throws {
+    init(db: String, threshold: Double, options: [String] = []) throws {
         logURL = URL(fileURLWithPath: db + ".serve.log")
         // A failure here surfaces at once: FileHandle(forWritingTo:) throws for a missing file.
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: logURL)
         process.executableURL = URL(fileURLWithPath: cryptomaskBinary)
-        process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"] + extra
+        process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"] + options
         process.standardError = logHandle
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -77,6 +77,13 @@ final class ServerProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// A field of the server's `/proc/PID/status` in kB (e.g. "VmHWM", the peak resident size).
+    func memory(_ field: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return -1 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
 
     /// Everything the server logged so far.
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
