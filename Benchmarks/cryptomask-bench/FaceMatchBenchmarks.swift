@@ -13,8 +13,10 @@ func faceMatchBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: Be
         var g = ChaChaDRBG.fresh()
         var db = (try? FaceDatabase(dimension: d))!
         db.reserve(n)
-        // Random int8 templates (normalized-looking: entries around +-128/sqrt(d)).
-        let spread = max(1, Int(128 / Double(d).squareRoot() * 2))
+        // Random int8 templates within the norm bound: uniform in -s ... s has E[y^2] = s(s+1)/3,
+        // so s(s+1) <= 0.9 * 3 * 128^2 / d keeps the norm near what quantized unit vectors have.
+        var spread = 1
+        while (spread + 1) * (spread + 2) * d <= 44_236 { spread += 1 }
         for i in 0..<n {
             let t = (0..<d).map { _ in Int8(Int(g.next() % UInt64(2 * spread + 1)) - spread) }
             try? db.append(id: UInt64(i), template: t)

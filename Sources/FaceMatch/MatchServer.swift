@@ -19,8 +19,10 @@ public final class MatchServer: Sendable {
     public let profile: MatchProfile
     /// The layout used for this database.
     public let layout: Layout
-    /// Result groups per frame.
+    /// Results per frame (the frame size; parallelism is set separately, by the cores).
     public let groupSize = 16
+    /// Concurrent queries' shared sweeps over the database.
+    let sweeper = QuerySweeper()
     let prepared: PreparedDatabase
     let flooding: UInt128
     let frames: SessionFrames
@@ -167,7 +169,7 @@ public final class MatchServer: Sendable {
                 let shares = try answer(queries, publicKey: publicKey, channel: channel, rng: &rng)
                 channel.setPhase("compare")
                 try FaceMatchError.wrap { () throws(SecureCompareError) in
-                    try comparison.anyNonNegative(shares: shares, bits: parameters.shareBits)
+                    try comparison.anyNonNegative(shares: shares.map { UInt64($0) }, bits: parameters.shareBits)
                 }
             } catch {
                 policy?.record(query: number, .failed(Self.reason(error)))
@@ -209,25 +211,31 @@ public final class MatchServer: Sendable {
         return queries
     }
 
-    /// Evaluates and streams every result group; returns the server's shares of the first `n`
-    /// truncated scores.
-    func answer(_ queries: [Ciphertext], publicKey: PublicKey, channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt64] {
+    /// Evaluates every result group in the shared sweep and streams the frames as they are
+    /// ready; returns the server's shares of the first `n` truncated scores (`l` bits each).
+    func answer(_ queries: [Ciphertext], publicKey: PublicKey, channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
         channel.setPhase("results")
-        // No free work: stop between result groups once the verifier has gone or the session's
-        // deadline has passed.
+        // No free work: stop once the verifier has gone or the session's deadline has passed.
         let transport = channel as? SessionTransport
         try FaceMatchError.wrap { () throws(SecureCompareError) in try transport?.checkAlive() }
-        let answered = try evaluate(queries, publicKey: publicKey, rng: &rng) { (frame: [UInt8]) throws(FaceMatchError) in
-            try FaceMatchError.wrap { () throws(SecureCompareError) in
-                try channel.send(.results, frame)
-                try transport?.checkAlive()
+        let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false)
+        sweeper.submit(job, server: self)
+        do throws(FaceMatchError) {
+            while let frame = try job.nextFrame() {
+                try FaceMatchError.wrap { () throws(SecureCompareError) in
+                    try channel.send(.results, frame)
+                    try transport?.checkAlive()
+                }
             }
+        } catch {
+            job.cancel(error)
+            throw error
         }
-        return answered.shares
+        return job.shares
     }
 
     /// The server side of one query without a channel: decodes the client's query payload,
-    /// evaluates every result group (both cores) and returns the result frames, the server's
+    /// evaluates every result group (all cores) and returns the result frames, the server's
     /// additive shares of the `n` truncated scores and the masks `M` at the targets. For
     /// embedding the protocol in another transport, and for tests of what the client sees.
     /// `rng` must be used for one query only and never restarted from a copy: the masks and
@@ -235,44 +243,17 @@ public final class MatchServer: Sendable {
     /// of their answers reveals partial sums (take generators from a `RandomSource`).
     public func evaluateQuery(_ payload: [UInt8], publicKey: PublicKey, rng: inout ChaChaDRBG) throws(FaceMatchError) -> EvaluatedQuery {
         let queries = try decodeQuery(payload, context: Contexts.of(profile))
+        let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: true)
+        sweep([job])
         var frames: [[UInt8]] = []
-        var answered = try evaluate(queries, publicKey: publicKey, rng: &rng) { (frame: [UInt8]) throws(FaceMatchError) in frames.append(frame) }
-        answered.frames = frames
-        return answered
-    }
-
-    func evaluate(_ queries: [Ciphertext], publicKey: PublicKey, rng: inout ChaChaDRBG,
-                  emit: ([UInt8]) throws(FaceMatchError) -> Void) throws(FaceMatchError) -> EvaluatedQuery {
-        let n = prepared.rows.count
-        let results = layout.resultCount(n)
-        var shares: [UInt64] = [], masks: [UInt64] = []
-        shares.reserveCapacity(results * layout.vectorsPerResult)
-        masks.reserveCapacity(results * layout.vectorsPerResult)
-        var start = 0
-        while start < results {
-            let count = min(groupSize, results - start)
-            let seeds = (0..<count).map { _ in rng.nextSeed() }
-            let first = start
-            let evaluated = parallelMap(count) { i in
-                var g = ChaChaDRBG(seed: seeds[i])
-                return Result { () throws(FaceMatchError) in try self.evaluate(first + i, queries, publicKey, &g) }
-            }
-            var group: [PowerOfTwoCiphertext] = []
-            for e in evaluated {
-                let (ct, s, m) = try e.get()
-                group.append(ct)
-                shares += s
-                masks += m
-            }
-            try emit(ResultCodec.encode(group, bits: parameters.downloadBits))
-            start += count
-        }
-        return EvaluatedQuery(frames: [], shares: Array(shares.prefix(n)), masks: Array(masks.prefix(n)))
+        while let frame = try job.nextFrame() { frames.append(frame) }
+        return EvaluatedQuery(frames: frames, shares: job.shares.map { UInt64($0) }, masks: job.masks ?? [])
     }
 
     /// One result: multiply-accumulate, mask, flood, switch; and the server's shares
     /// `-round(M_target / 2^(17-l)) mod 2^l`.
-    func evaluate(_ r: Int, _ queries: [Ciphertext], _ publicKey: PublicKey, _ rng: inout ChaChaDRBG) throws(FaceMatchError) -> (PowerOfTwoCiphertext, [UInt64], [UInt64]) {
+    func evaluate(_ r: Int, _ queries: [Ciphertext], _ plaintexts: [EvaluationPlaintext], _ publicKey: PublicKey,
+                  _ rng: inout ChaChaDRBG) throws(FaceMatchError) -> (PowerOfTwoCiphertext, [UInt64], [UInt64]) {
         let context = Contexts.of(profile)
         let ev = Evaluator(context: context)
         let n = context.degree
@@ -285,7 +266,7 @@ public final class MatchServer: Sendable {
         var shifted = masks
         for j in targets { shifted[j] = (masks[j] + t - tauHat) % t }
         return try FaceMatchError.wrap { () throws(BFVError) in
-            var acc = try ev.multiplyAccumulate(queries, prepared.plaintexts(r))
+            var acc = try ev.multiplyAccumulate(queries, plaintexts)
             acc = try ev.add(acc, plain: Plaintext(context: context, coefficients: shifted))
             acc = try ev.rerandomize(acc, publicKey: publicKey, flooding: flooding, rng: &rng)
             let ct = try ev.switchToPowerOfTwo(acc, bits: parameters.downloadBits).keepingCoefficients(targets)

@@ -1,9 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Dispatch
 
-/// Splits `0 ..< count` into contiguous ranges and runs `body` on them on all cores. The body
-/// must only write state that belongs to its range.
+/// Online processors: parallel work is split by this, never by a fixed constant.
+let processorCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+/// Splits `0 ..< count` into contiguous ranges and runs `body` on them on all cores (four ranges
+/// per core, for balance). The body must only write state that belongs to its range.
 func parallelRanges(_ count: Int, minimumPerTask: Int = 1, _ body: (Range<Int>) -> Void) {
-    let tasks = min(8, max(1, count / max(1, minimumPerTask)))
+    let tasks = min(4 * processorCount, max(1, count / max(1, minimumPerTask)))
     if tasks == 1 { body(0..<count); return }
     let chunk = (count + tasks - 1) / tasks
     withoutActuallyEscaping(body) { body in

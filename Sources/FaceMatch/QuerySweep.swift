@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BFV
+import Dispatch
+import RingArithmetic
+import SecureCompare
+import Synchronization
+
+/// One query being evaluated by a sweep: its ciphertexts and key, its own generator, and the
+/// result frames and server shares the sweep produces for it.
+///
+/// The sweep appends frames; the session's thread takes and sends them. A verifier slower than
+/// the sweep lets its frames pile up to `maxBufferedBytes`; beyond that its query is dropped
+/// (`cancel`) rather than slowing the other queries of the sweep.
+final class SweepJob: @unchecked Sendable {
+    let queries: [Ciphertext]
+    let publicKey: PublicKey
+    /// Drawn from by the sweeping thread only (one seed per result).
+    var rng: ChaChaDRBG
+    /// The server's shares of the truncated scores, `l` bits each (2 bytes per template).
+    var shares: [UInt16] = []
+    /// The masks `M` at the targets, kept only for `MatchServer.evaluateQuery`.
+    var masks: [UInt64]?
+    let keepMasks: Bool
+    private let state = Mutex<(frames: [[UInt8]], buffered: Int, done: Bool, error: FaceMatchError?, cancelled: Bool)>(([], 0, false, nil, false))
+    private let signal = DispatchSemaphore(value: 0)
+    /// Frames a slow verifier may leave unsent before its query is dropped.
+    static let maxBufferedBytes = 256 << 20
+
+    init(queries: [Ciphertext], publicKey: PublicKey, rng: ChaChaDRBG, keepMasks: Bool) {
+        self.queries = queries
+        self.publicKey = publicKey
+        self.rng = rng
+        self.keepMasks = keepMasks
+        if keepMasks { masks = [] }
+    }
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Stops the sweep's work for this job (its verifier has gone, or is too slow).
+    func cancel(_ error: FaceMatchError) {
+        state.withLock { s in
+            s.cancelled = true
+            s.frames = []
+            if !s.done { s.done = true; s.error = error }
+        }
+        signal.signal()
+    }
+
+    func deliver(_ frame: [UInt8]) {
+        let overflow = state.withLock { s -> Bool in
+            guard !s.cancelled else { return false }
+            s.frames.append(frame)
+            s.buffered += frame.count
+            return s.buffered > SweepJob.maxBufferedBytes
+        }
+        if overflow {
+            cancel(.refused("the verifier reads its results too slowly; retry on a faster link"))
+        } else {
+            signal.signal()
+        }
+    }
+
+    func finish(_ error: FaceMatchError?) {
+        state.withLock { s in
+            if !s.done { s.done = true; s.error = error }
+        }
+        signal.signal()
+    }
+
+    /// The next frame, waiting for it; nil once every frame has been taken.
+    /// - Throws: the sweep's error for this job.
+    func nextFrame() throws(FaceMatchError) -> [UInt8]? {
+        while true {
+            let next = state.withLock { s -> Result<[UInt8]?, FaceMatchError>? in
+                if !s.frames.isEmpty {
+                    let f = s.frames.removeFirst()
+                    s.buffered -= f.count
+                    return .success(f)
+                }
+                if s.done { return s.error.map { .failure($0) } ?? .success(nil) }
+                return nil
+            }
+            if let next { return try next.get() }
+            signal.wait()
+        }
+    }
+}
+
+/// Concurrent queries share one sweep over the database: each result's plaintexts are built (or
+/// read from the cache) once per sweep and multiplied with every query of the sweep. Queries that
+/// arrive during a sweep wait for the next one (result frames must leave in order), so a query
+/// alone starts at once and many queries cost little more than one.
+///
+/// The sweep runs on a thread of its own, results in batches of `max(groupSize, 4 * cores)`
+/// spread over every core; frames of `groupSize` results go to each job as they are ready.
+final class QuerySweeper: Sendable {
+    private let pending = Mutex<(jobs: [SweepJob], running: Bool)>(([], false))
+    private let work = DispatchSemaphore(value: 0)
+
+    /// Queues `job` for the next sweep (starting the sweeping thread if none runs).
+    func submit(_ job: SweepJob, server: MatchServer) {
+        let start = pending.withLock { p -> Bool in
+            p.jobs.append(job)
+            if p.running { return false }
+            p.running = true
+            return true
+        }
+        if start {
+            DedicatedThread.start { [self] in loop(server) }
+        }
+        work.signal()
+    }
+
+    private func loop(_ server: MatchServer) {
+        while true {
+            let jobs = pending.withLock { p -> [SweepJob] in
+                let j = p.jobs
+                p.jobs = []
+                if j.isEmpty { p.running = false }
+                return j
+            }
+            if jobs.isEmpty { return }
+            server.sweep(jobs)
+        }
+    }
+}
+
+extension MatchServer {
+    /// Evaluates every result for every job, in one pass over the database.
+    func sweep(_ jobs: [SweepJob]) {
+        let n = prepared.rows.count
+        let results = layout.resultCount(n)
+        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let batch = max(groupSize, 4 * cores)
+        var live = jobs
+        var start = 0
+        while start < results {
+            live.removeAll { $0.isCancelled }
+            if live.isEmpty { return }
+            let count = min(batch, results - start)
+            // Each job's own generator seeds its results: jobs never share randomness.
+            let seeds = live.map { job in (0..<count).map { _ in job.rng.nextSeed() } }
+            let first = start, current = live
+            let evaluated = parallelMap(count) { i -> [Result<(PowerOfTwoCiphertext, [UInt64], [UInt64]), FaceMatchError>] in
+                let plaintexts = self.prepared.plaintexts(first + i)
+                return current.indices.map { k in
+                    var g = ChaChaDRBG(seed: seeds[k][i])
+                    return Result { () throws(FaceMatchError) in try self.evaluate(first + i, current[k].queries, plaintexts, current[k].publicKey, &g) }
+                }
+            }
+            for (k, job) in current.enumerated() {
+                var group: [PowerOfTwoCiphertext] = []
+                do throws(FaceMatchError) {
+                    for i in 0..<count {
+                        let (ct, s, m) = try evaluated[i][k].get()
+                        group.append(ct)
+                        job.shares += s.map { UInt16(truncatingIfNeeded: $0) }
+                        if job.keepMasks { job.masks! += m }
+                        if group.count == groupSize || i == count - 1 {
+                            job.deliver(ResultCodec.encode(group, bits: parameters.downloadBits))
+                            group.removeAll(keepingCapacity: true)
+                        }
+                    }
+                } catch {
+                    job.cancel(error)
+                }
+            }
+            start += count
+        }
+        for job in live {
+            job.shares.removeLast(job.shares.count - n)
+            if job.keepMasks { job.masks!.removeLast(job.masks!.count - n) }
+            job.finish(nil)
+        }
+    }
+}
