@@ -84,3 +84,15 @@ func loadError(_ path: String) -> String? {
         return "\(error)"
     }
 }
+
+/// `n` random unit vectors of dimension `d`, enrolled with ids `0 ..< n`.
+func enrolledDatabase(n: Int, d: Int, _ g: inout ChaChaDRBG) throws -> (FaceDatabase, [[Double]]) {
+    var db = try FaceDatabase(dimension: d)
+    var vectors: [[Double]] = []
+    for i in 0..<n {
+        let v = unitVector(d, &g)
+        vectors.append(v)
+        try db.enroll(id: UInt64(i), embedding: v)
+    }
+    return (db, vectors)
+}

@@ -4,20 +4,9 @@ import RingArithmetic
 
 @Suite("FaceMatch end to end")
 struct MatchTests {
-    func database(n: Int, d: Int, _ g: inout ChaChaDRBG) throws -> (FaceDatabase, [[Double]]) {
-        var db = try FaceDatabase(dimension: d)
-        var vectors: [[Double]] = []
-        for i in 0..<n {
-            let v = unitVector(d, &g)
-            vectors.append(v)
-            try db.enroll(id: UInt64(i), embedding: v)
-        }
-        return (db, vectors)
-    }
-
     func check(n: Int, d: Int, blocks: Int?, seed: UInt64) throws {
         var g = testRNG(seed)
-        let (db, vectors) = try database(n: n, d: d, &g)
+        let (db, vectors) = try enrolledDatabase(n: n, d: d, &g)
         let tau = 0.5
         let params = try MatchParameters(dimension: d, threshold: tau)
         let layout = try blocks.map { try Layout(blocks: $0, dimension: d, degree: 4096) }
@@ -47,7 +36,7 @@ struct MatchTests {
     @Test("a layout whose flooding does not fit the modulus is refused with a clear error")
     func refusesDense() throws {
         var g = testRNG(4)
-        let (db, _) = try database(n: 10, d: 512, &g)
+        let (db, _) = try enrolledDatabase(n: 10, d: 512, &g)
         let params = try MatchParameters(dimension: 512, threshold: 0.5)
         #expect(throws: FaceMatchError.self) { try MatchServer(database: db, parameters: params, layout: Layout(blocks: 512, dimension: 512, degree: 4096)) }
     }

@@ -19,13 +19,7 @@ struct ServingStoreTests {
     func fixture(n: Int, seed: UInt64) throws -> Fixture {
         var g = testRNG(seed)
         let d = 128
-        var db = try FaceDatabase(dimension: d)
-        var vectors: [[Double]] = []
-        for i in 0..<n {
-            let v = unitVector(d, &g)
-            vectors.append(v)
-            try db.enroll(id: UInt64(i), embedding: v)
-        }
+        let (db, vectors) = try enrolledDatabase(n: n, d: d, &g)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).cmdb").path
         let w = try DatabaseWriter(path: path)
         try w.append(ids: db.ids, labels: (0..<n).map { "p\($0)" }, templates: (0..<n).map { Array(db.template($0)) })
