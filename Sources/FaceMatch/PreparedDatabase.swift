@@ -1,5 +1,6 @@
 import BFV
 import RingArithmetic
+import SecureCompare
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -71,33 +72,3 @@ final class PreparedDatabase: Sendable {
         return max(0, pages * size / 2 - 8 * n - (512 << 20))
     }
 }
-
-/// `body(i)` for `i < count`, computed on all cores (Dispatch's concurrentPerform), in order.
-func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-    let buffer = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
-    buffer.initialize(repeating: nil)
-    defer { buffer.deinitialize(); buffer.deallocate() }
-    let slots = SendablePointer(buffer.baseAddress!)
-    withoutActuallyEscaping(body) { body in
-        let f = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            // Each iteration writes its own slot only.
-            slots.pointer[i] = f.value(i)
-        }
-    }
-    return buffer.map { $0! }
-}
-
-/// A value handed to parallel iterations that only read it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// A pointer handed to parallel iterations that write disjoint elements.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
-}
-
-import Dispatch

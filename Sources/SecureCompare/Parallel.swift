@@ -27,6 +27,27 @@ struct SendableRangeBody: @unchecked Sendable {
     let body: (Range<Int>) -> Void
 }
 
+/// `body(i)` for `i < count`, computed on all cores (Dispatch's concurrentPerform), in order.
+/// For the package's modules (FaceMatch's result evaluation), not a public API.
+package func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+    let buffer = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+    buffer.initialize(repeating: nil)
+    defer { buffer.deinitialize(); buffer.deallocate() }
+    let slots = SharedPointer(buffer.baseAddress!)
+    withoutActuallyEscaping(body) { body in
+        let f = SendableBody(body: body)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            // Each iteration writes its own slot only.
+            slots.pointer[i] = f.body(i)
+        }
+    }
+    return buffer.map { $0! }
+}
+
+struct SendableBody<T>: @unchecked Sendable {
+    let body: (Int) -> T
+}
+
 /// A raw pointer shared by parallel tasks that touch disjoint elements.
 struct SharedPointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
