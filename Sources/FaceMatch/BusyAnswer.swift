@@ -24,6 +24,23 @@ extension SessionHost {
         if queued { rejectedSignal.signal() } else { channel.close() }
     }
 
+    /// Sends `reason` as an error frame, then reads and discards what the peer still sends for up
+    /// to 2 s (so closing does not reset the connection before the frame is read), on the calling
+    /// thread; the caller closes the channel.
+    func answerAndLinger(_ channel: TCPChannel, _ reason: String) {
+        try? channel.send(.error, Array(reason.utf8))
+        shutdown(channel.fd, Int32(SHUT_WR))
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        let until = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < until {
+            var p = pollfd(fd: channel.fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) >= 0 else { return }
+            if p.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                if scratch.withUnsafeMutableBytes({ recv(channel.fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }) <= 0 { return }
+            }
+        }
+    }
+
     /// The thread that drains and closes rejected connections.
     func lingerRejected() {
         var scratch = [UInt8](repeating: 0, count: 4096)

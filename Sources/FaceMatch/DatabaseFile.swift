@@ -44,44 +44,51 @@ public enum DatabaseFile {
         let writer = try DatabaseWriter(path: path)
         defer { writer.close() }
         guard !exists(path: path) else { throw FaceMatchError.fileUnavailable("\(path): already exists") }
-        try writer.publishNew(dimension: dimension, records: [], count: 0)
+        try writer.beginAppend(dimension: dimension).commit()
     }
 
-    /// Loads and validates a database file, waiting while a writer holds its lock.
+    /// Loads and validates a database file. Takes no lock and waits for no writer: it reads
+    /// the last commit (an append or removal in progress is not part of it).
     /// - Throws: `.fileUnavailable` (missing, unreadable), `.databaseDamaged` naming the problem
-    ///   and the record (truncation, a torn tail, a checksum mismatch, an invalid template).
-    public static func load(path: String) throws(FaceMatchError) -> Contents {
-        guard let c = try load(path: path, waitForWriter: true) else { throw FaceMatchError.databaseLocked("\(path) is locked") }
-        return c
-    }
+    ///   and the record (truncation, a torn tail or an interrupted erasure left by a writer that
+    ///   died, a checksum mismatch, an invalid template).
+    public static func load(path: String) throws(FaceMatchError) -> Contents { try load(path: path, lenient: false) }
 
-    /// Loads like `load(path:)`; with `waitForWriter` false returns nil at once while a writer
-    /// holds the lock (what a server polling for changes wants). With `lenient`, a torn tail
-    /// (never committed, left by a writer that died) is passed over and counted in `tornBytes`,
-    /// and rows whose erasure was interrupted count as removed: the committed rows are served.
-    public static func load(path: String, waitForWriter: Bool, lenient: Bool = false) throws(FaceMatchError) -> Contents? {
-        let f = try PosixFile(path: path, mode: .read)
-        let lock: DatabaseLock?
-        switch try DatabaseLock.reader(for: path, wait: waitForWriter) {
-        case .busy: return nil
-        case .unneeded: lock = nil
-        case .held(let l): lock = l
+    /// Loads like `load(path:)`; with `lenient`, a torn tail (never committed, left by a writer
+    /// that died) is passed over and counted in `tornBytes`, and rows whose erasure was
+    /// interrupted count as removed: the committed rows are returned, as a server serves them.
+    public static func load(path: String, lenient: Bool) throws(FaceMatchError) -> Contents {
+        try consistentRead(path) { (f, writing) throws(FaceMatchError) in
+            let r = try read(f, strict: !lenient && !writing)
+            var c = r.contents
+            c.tornBytes = r.info.tornBytes
+            return c
         }
-        defer { lock?.release() }
-        // Reopen under the lock: a compaction may have renamed a new file over the path.
-        let current = lock == nil ? f : try PosixFile(path: path, mode: .read)
-        let r = try read(current, strict: !lenient)
-        var c = r.contents
-        c.tornBytes = r.info.tornBytes
-        return c
     }
 
     /// Whether a writer (enroll, remove, compact, repair) holds the file's lock right now.
-    public static func isLockedByWriter(path: String) -> Bool {
-        guard let f = try? PosixFile(path: DatabaseLock.path(of: path), mode: .read) else { return false }
-        guard (try? f.lock(exclusive: false, wait: false)) == true else { return true }
-        f.unlock()
-        return false
+    public static func isLockedByWriter(path: String) -> Bool { DatabaseLock.isHeld(for: path) }
+
+    /// Runs `body` on a fresh open of `path`, told whether a writer is at work. Readers take no
+    /// lock: the last commit is always readable, because new records go after it and count only
+    /// once the header says so, removals set their tombstone before erasing, and compaction
+    /// renames a complete file into place. What a reader can meet is a writer's work in progress
+    /// (bytes after the commit, a record being erased, a page read half before and half after a
+    /// write): while a writer holds the lock such a read is not damage; a record that fails its
+    /// checksum then is read again, up to about five seconds.
+    static func consistentRead<T>(_ path: String, _ body: (PosixFile, Bool) throws(FaceMatchError) -> T) throws(FaceMatchError) -> T {
+        var attempt = 0
+        while true {
+            let writing = DatabaseLock.isHeld(for: path)
+            let f = try PosixFile(path: path, mode: .read)
+            do throws(FaceMatchError) {
+                return try body(f, writing)
+            } catch {
+                guard case .databaseDamaged = error, attempt < 100, writing || DatabaseLock.isHeld(for: path) || attempt == 0 else { throw error }
+                attempt += 1
+                usleep(50_000)
+            }
+        }
     }
 
     /// What a database file holds, without loading templates into memory for serving.
@@ -106,17 +113,12 @@ public enum DatabaseFile {
     /// - Throws: as `load`, except that a torn tail and interrupted erasures are reported in
     ///   the result rather than thrown.
     public static func info(path: String) throws(FaceMatchError) -> Info {
-        let f = try PosixFile(path: path, mode: .read)
-        let lock: DatabaseLock?
-        if case .held(let l) = try DatabaseLock.reader(for: path) { lock = l } else { lock = nil }
-        defer { lock?.release() }
-        let current = lock == nil ? f : try PosixFile(path: path, mode: .read)
-        return try read(current, strict: false, keepTemplates: false).info
+        try consistentRead(path) { (f, _) throws(FaceMatchError) in try read(f, strict: false, keepTemplates: false).info }
     }
 
     /// The scan behind `load` and `info`. Strict: a torn tail or an interrupted erasure throws.
     static func read(_ f: PosixFile, strict: Bool, keepTemplates: Bool = true) throws(FaceMatchError) -> (contents: Contents, info: Info, header: DatabaseFormat.Header, end: Int) {
-        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: f.path)
+        let h = try DatabaseFormat.readHeader(f)
         var db = try FaceDatabase(dimension: h.dimension)
         var labels: [String] = []
         var removed = 0, unerased = 0

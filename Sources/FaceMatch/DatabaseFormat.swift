@@ -1,30 +1,49 @@
 /// The byte layout of a database file (docs/DESIGN.md section 6). Little-endian.
 ///
-/// - Header (32 bytes): `"CMDB" | version (1) | 0 (3) | d (4) | sigma = 128 (2) | 0 (2) |
-///   committed record count (8) | FNV-1a-64 of the previous 24 bytes (8)`.
+/// - Header, version 2 (40 bytes): `"CMDB" | version (1) | 0 (3) | d (4) | sigma = 128 (2) |
+///   0 (2) | committed record count (8) | next id (8) | FNV-1a-64 of the previous 32 bytes (8)`.
+///   `next id` is above every id the file has ever held, so an id is never given twice, even
+///   after its row was removed and compacted away.
 /// - Record, version 2: `id (8) | flags (1) | label length (2, at most 1024) | label (UTF-8) |
-///   template (d int8) | FNV-1a-64 of the record so far (8)`. Flag bit 0 is the tombstone: the
-///   row was removed, and its label and template bytes are zero.
-/// - Record, version 1 (read only; writers upgrade such a file first): the same without `flags`.
+///   template (d int8) | FNV-1a-64 of the record so far (8)`. Flags: `0x00` live; `0xA5` being
+///   removed (the removal's first, synced step; label and template may still be there); `0x5A`
+///   removed (label and template bytes are zero). The two removal values differ from 0 in four
+///   bits, so no single flipped bit turns a live row into a removed one (it reads as corrupted).
+/// - Version 1 (read only; writers upgrade such a file first): a 32-byte header without
+///   `next id`, and records without `flags`.
 ///
 /// Records past the committed count are an interrupted append (a torn tail), never data.
 enum DatabaseFormat {
     static let magic: [UInt8] = Array("CMDB".utf8)
     static let currentVersion: UInt8 = 2
-    static let headerSize = 32
+    /// Bytes read to parse any version's header.
+    static let maxHeaderSize = 40
     static let maxLabelBytes = 1024
-    static let tombstone: UInt8 = 1
+    static let live: UInt8 = 0x00
+    static let removing: UInt8 = 0xA5
+    static let removed: UInt8 = 0x5A
 
     struct Header: Equatable {
         var version: UInt8
         var dimension: Int
         var count: Int
+        /// The next id to give (version 2; version 1 files: 0, unknown).
+        var nextID: UInt64 = 0
+
+        /// Bytes of this version's header: where the records start.
+        var size: Int { version >= 2 ? 40 : 32 }
     }
 
     static func header(_ h: Header) -> [UInt8] {
         var b = magic + [h.version, 0, 0, 0]
         b += le(UInt64(h.dimension), 4) + le(128, 2) + [0, 0] + le(UInt64(h.count), 8)
+        if h.version >= 2 { b += le(h.nextID, 8) }
         return b + le(fnv(b), 8)
+    }
+
+    /// Reads and validates the header of `f`.
+    static func readHeader(_ f: PosixFile) throws(FaceMatchError) -> Header {
+        try parseHeader(f.read(at: 0, count: maxHeaderSize), path: f.path)
     }
 
     static func le(_ v: UInt64, _ width: Int) -> [UInt8] { (0..<width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
@@ -46,8 +65,8 @@ enum DatabaseFormat {
     static func fixedBytes(_ version: UInt8) -> Int { version >= 2 ? 19 : 18 }
 
     /// One version-2 record. Labels longer than 1024 bytes are cut at a character boundary.
-    static func record(id: UInt64, removed: Bool = false, label: [UInt8], template: some Collection<UInt8>) -> [UInt8] {
-        var r = le(id, 8) + [removed ? tombstone : 0] + le(UInt64(label.count), 2) + label
+    static func record(id: UInt64, flags: UInt8 = live, label: [UInt8], template: some Collection<UInt8>) -> [UInt8] {
+        var r = le(id, 8) + [flags] + le(UInt64(label.count), 2) + label
         r += template
         return r + le(fnv(r), 8)
     }
@@ -64,15 +83,17 @@ enum DatabaseFormat {
     }
 
     static func parseHeader(_ h: [UInt8], path: String) throws(FaceMatchError) -> Header {
-        guard h.count == headerSize else { throw FaceMatchError.databaseDamaged("\(path): truncated header (not a CryptoMask database?)") }
+        guard h.count >= 32 else { throw FaceMatchError.databaseDamaged("\(path): truncated header (not a CryptoMask database?)") }
         guard Array(h[0..<4]) == magic else { throw FaceMatchError.databaseDamaged("\(path): not a CryptoMask database (bad magic)") }
         guard h[4] == 1 || h[4] == 2 else {
             throw FaceMatchError.databaseDamaged("\(path): database format version \(h[4]) is newer than this build reads (1 ... \(currentVersion))")
         }
-        guard readLE(h[24..<32]) == fnv(h[0..<24]) else { throw FaceMatchError.databaseDamaged("\(path): corrupted header (checksum mismatch)") }
+        let size = h[4] >= 2 ? 40 : 32
+        guard h.count >= size else { throw FaceMatchError.databaseDamaged("\(path): truncated header") }
+        guard readLE(h[size - 8 ..< size]) == fnv(h[0 ..< size - 8]) else { throw FaceMatchError.databaseDamaged("\(path): corrupted header (checksum mismatch)") }
         let d = Int(readLE(h[8..<12]))
         guard d >= 1, d <= 4096, readLE(h[12..<14]) == 128 else { throw FaceMatchError.databaseDamaged("\(path): corrupted header (dimension \(d))") }
-        return Header(version: h[4], dimension: d, count: Int(readLE(h[16..<24])))
+        return Header(version: h[4], dimension: d, count: Int(readLE(h[16..<24])), nextID: size == 40 ? readLE(h[24..<32]) : 0)
     }
 
     /// One record as the scan sees it.
@@ -99,10 +120,10 @@ enum DatabaseFormat {
         let fixed = fixedBytes(h.version)
         let fileSize = f.size
         // Each record takes at least `fixed + d` bytes: a count the file cannot hold is truncation.
-        guard h.count <= (fileSize - headerSize) / (fixed + h.dimension) else {
+        guard h.count <= (fileSize - h.size) / (fixed + h.dimension) else {
             throw FaceMatchError.databaseDamaged("\(f.path): truncated: the header commits \(h.count) records but the file is too short")
         }
-        var offset = headerSize
+        var offset = h.size
         var buffer: [UInt8] = []
         var bufferStart = offset
         func need(_ k: Int, _ i: Int) throws(FaceMatchError) -> ArraySlice<UInt8> {
@@ -119,14 +140,14 @@ enum DatabaseFormat {
         for i in 0..<h.count {
             let head = try need(labelAt, i)
             let labelLength = Int(readLE(head.suffix(2)))
-            let flags = h.version >= 2 ? head[head.startIndex + 8] : 0
-            guard labelLength <= maxLabelBytes, flags & ~tombstone == 0 else {
+            let flags = h.version >= 2 ? head[head.startIndex + 8] : live
+            guard labelLength <= maxLabelBytes, flags == live || flags == removing || flags == removed else {
                 throw FaceMatchError.databaseDamaged("\(f.path): corrupted record \(i + 1) (framing)")
             }
             let total = fixed + labelLength + h.dimension
             let rec = try need(total, i)
             let intact = readLE(rec.suffix(8)) == fnv(rec.dropLast(8))
-            try body(RecordView(index: i, offset: offset, length: total, id: readLE(rec.prefix(8)), removed: flags == tombstone,
+            try body(RecordView(index: i, offset: offset, length: total, id: readLE(rec.prefix(8)), removed: flags != live,
                                 intact: intact, labelOffset: labelAt, labelLength: labelLength, bytes: rec))
             offset += total
         }

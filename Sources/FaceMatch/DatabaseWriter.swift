@@ -8,10 +8,17 @@ import Darwin
 /// to `close` (or deinit), so its reads and writes see no other writer. Every method leaves the
 /// file committed (a crash at any point leaves the last commit readable, at worst with a torn
 /// tail or an interrupted erasure that `repair` cleans) and reports what it did.
+///
+/// New files are created with mode 0600 (biometric data); rewrites keep the file's mode and
+/// owner. Temporary files of a writer that died (`FILE.new-PID`, `FILE.compact-PID`, complete
+/// copies of templates) are deleted by the next writer, which holds the lock and so knows no
+/// writer is using them.
 public final class DatabaseWriter {
     /// The database path.
     public let path: String
     private var lock: DatabaseLock?
+    /// Temporary files of dead writers deleted when the lock was taken.
+    public let staleFilesRemoved: [String]
 
     /// Takes the exclusive lock of the database at `path` (the file need not exist yet).
     /// - Parameter wait: wait for another writer to finish instead of failing.
@@ -19,6 +26,9 @@ public final class DatabaseWriter {
     public init(path: String, wait: Bool = false) throws(FaceMatchError) {
         self.path = path
         lock = try DatabaseLock.writer(for: path, wait: wait)
+        let stale = PosixFile.siblings(of: path, prefixedWith: ".new-") + PosixFile.siblings(of: path, prefixedWith: ".compact-")
+        for s in stale { PosixFile.remove(s) }
+        staleFilesRemoved = stale
     }
 
     deinit { close() }
@@ -29,10 +39,27 @@ public final class DatabaseWriter {
         lock = nil
     }
 
+    /// Throws unless this writer still holds its lock (it is checked before every commit).
+    func checkLock() throws(FaceMatchError) {
+        guard let lock else { throw FaceMatchError.databaseLocked("\(path): this writer was closed") }
+        try lock.checkHeld()
+    }
+
     /// The committed contents (validated strictly), or nil when the file does not exist yet.
     public func contents() throws(FaceMatchError) -> DatabaseFile.Contents? {
         guard PosixFile.exists(path) else { return nil }
         return try DatabaseFile.read(PosixFile(path: path, mode: .read), strict: true).contents
+    }
+
+    /// The id the next appended row should get: above every id the file has ever held (removed
+    /// and compacted rows included), 0 for a new file.
+    public func nextID() throws(FaceMatchError) -> UInt64 {
+        guard PosixFile.exists(path) else { return 0 }
+        let f = try PosixFile(path: path, mode: .read)
+        let h = try DatabaseFormat.readHeader(f)
+        var next = h.nextID
+        _ = try DatabaseFormat.scan(f, h) { r in next = max(next, r.id &+ 1) }
+        return next
     }
 
     /// Calls `body(id, label, template)` for every live row, in file order, streaming the file
@@ -41,7 +68,7 @@ public final class DatabaseWriter {
     public func forEachRow(_ body: (UInt64, String, ArraySlice<UInt8>) -> Void) throws(FaceMatchError) {
         guard PosixFile.exists(path) else { return }
         let f = try PosixFile(path: path, mode: .read)
-        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        let h = try DatabaseFormat.readHeader(f)
         _ = try DatabaseFormat.scan(f, h) { r in
             if !r.removed { body(r.id, r.label, r.template(dimension: h.dimension)) }
         }
@@ -81,7 +108,7 @@ public final class DatabaseWriter {
             guard header.dimension == dimension else {
                 throw FaceMatchError.invalidParameter("\(path) holds dimension \(header.dimension), the rows have \(dimension)")
             }
-            return PendingAppend(file: f, header: header, start: end, publishAt: nil)
+            return PendingAppend(file: f, header: header, start: end, publishAt: nil, lockCheck: checkLock)
         }
         _ = try FaceDatabase(dimension: dimension)
         let temp = "\(path).new-\(getpid())"
@@ -89,34 +116,27 @@ public final class DatabaseWriter {
         let f = try PosixFile(path: temp, mode: .create)
         let header = DatabaseFormat.Header(version: DatabaseFormat.currentVersion, dimension: dimension, count: 0)
         try f.write(DatabaseFormat.header(header), at: 0)
-        return PendingAppend(file: f, header: header, start: DatabaseFormat.headerSize, publishAt: path)
+        return PendingAppend(file: f, header: header, start: header.size, publishAt: path, lockCheck: checkLock)
     }
 
-    /// Writes a complete new file beside `path` and links it into place (fails if `path` exists).
-    func publishNew(dimension: Int, records: [UInt8], count: Int) throws(FaceMatchError) {
-        let batch = try beginAppend(dimension: dimension)
-        batch.records = records
-        batch.added = count
-        try batch.commit()
-    }
-
-    /// Removes every live row for which `matches(id, label)` holds: marks each tombstone and
-    /// syncs (from then on no reader serves the row), then overwrites the label and template
-    /// bytes with zeros and syncs again (the biometric is gone from the file, not hidden).
+    /// Removes every live row for which `matches(id, label)` holds: marks each record as being
+    /// removed and syncs (from then on no reader serves the row), then overwrites its label and
+    /// template with zeros, marks it removed and syncs again (the biometric is gone from the
+    /// file, not hidden).
     /// - Returns: the ids removed, in file order (empty when nothing matched).
     public func remove(where matches: (UInt64, String) -> Bool) throws(FaceMatchError) -> [UInt64] {
         guard PosixFile.exists(path) else { throw FaceMatchError.fileUnavailable("\(path): no such database") }
         try upgradeIfNeeded()
         let f = try PosixFile(path: path, mode: .readWrite)
+        let (_, _, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
         var hits: [DatabaseFormat.RecordView] = []
-        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
-        _ = try DatabaseFile.read(f, strict: true, keepTemplates: false)
         _ = try DatabaseFormat.scan(f, h) { r in
             if !r.removed && matches(r.id, r.label) { hits.append(r) }
         }
         guard !hits.isEmpty else { return [] }
-        // Step 1: tombstones (one byte each; a record torn here reads as an interrupted erasure).
-        for r in hits { try f.write([DatabaseFormat.tombstone], at: r.offset + 8) }
+        try checkLock()
+        // Step 1: "being removed" (one byte each; from the sync on, no reader serves these rows).
+        for r in hits { try f.write([DatabaseFormat.removing], at: r.offset + 8) }
         try f.sync()
         // Step 2: erase label and template; the checksum covers the zeroed record.
         try erase(hits, in: f, dimension: h.dimension)
@@ -125,7 +145,7 @@ public final class DatabaseWriter {
 
     private func erase(_ records: [DatabaseFormat.RecordView], in f: PosixFile, dimension: Int) throws(FaceMatchError) {
         for r in records {
-            let zeroed = DatabaseFormat.record(id: r.id, removed: true, label: [UInt8](repeating: 0, count: r.labelLength),
+            let zeroed = DatabaseFormat.record(id: r.id, flags: DatabaseFormat.removed, label: [UInt8](repeating: 0, count: r.labelLength),
                                                template: [UInt8](repeating: 0, count: dimension))
             try f.write(zeroed, at: r.offset)
         }
@@ -140,19 +160,23 @@ public final class DatabaseWriter {
         public var bytesBefore: Int, bytesAfter: Int
     }
 
-    /// Rewrites the file without removed rows (and in the current format): a new file written
-    /// beside it, synced, then renamed over it. Readers see the old file or the new one.
+    /// Rewrites the file without removed rows (and in the current format, keeping its mode,
+    /// owner and next id): a new file written beside it, synced, then renamed over it. Readers
+    /// see the old file or the new one.
     /// - Throws: `.databaseDamaged` if the file needs `repair` first; `.fileUnavailable`.
     @discardableResult
     public func compact() throws(FaceMatchError) -> CompactReport {
         let f = try PosixFile(path: path, mode: .read)
         let before = f.size
         let (_, info, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
+        let next = try nextID()
         let temp = "\(path).compact-\(getpid())"
         PosixFile.remove(temp)
         do throws(FaceMatchError) {
             let out = try PosixFile(path: temp, mode: .create)
-            var offset = DatabaseFormat.headerSize
+            try out.copyOwnership(of: path)
+            let header = DatabaseFormat.Header(version: DatabaseFormat.currentVersion, dimension: h.dimension, count: info.rows, nextID: next)
+            var offset = header.size
             var records: [UInt8] = []
             _ = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
                 guard !r.removed else { return }
@@ -161,9 +185,10 @@ public final class DatabaseWriter {
                 if records.count >= 1 << 20 { try out.write(records, at: offset); offset += records.count; records.removeAll(keepingCapacity: true) }
             }
             try out.write(records, at: offset)
-            try out.write(DatabaseFormat.header(.init(version: DatabaseFormat.currentVersion, dimension: h.dimension, count: info.rows)), at: 0)
+            try out.write(DatabaseFormat.header(header), at: 0)
             try out.sync()
             let after = out.size
+            try checkLock()
             try PosixFile.rename(temp, over: path)
             return CompactReport(kept: info.rows, dropped: info.removed, bytesBefore: before, bytesAfter: after)
         } catch {
@@ -173,7 +198,7 @@ public final class DatabaseWriter {
     }
 
     private func upgradeIfNeeded() throws(FaceMatchError) {
-        let h = try DatabaseFormat.parseHeader(PosixFile(path: path, mode: .read).read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        let h = try DatabaseFormat.readHeader(PosixFile(path: path, mode: .read))
         if h.version < DatabaseFormat.currentVersion { try compact() }
     }
 
@@ -186,15 +211,18 @@ public final class DatabaseWriter {
         public var erasuresCompleted: Int
         /// Committed records (live and removed), unchanged.
         public var committedRecords: Int
+        /// Temporary files of dead writers deleted (copies of templates).
+        public var staleFilesRemoved: [String]
     }
 
     /// Restores the last commit: cuts a torn tail (bytes after the last committed record, left
-    /// by an interrupted append) and completes interrupted erasures. Committed rows are never
-    /// touched; a committed record whose checksum fails cannot be repaired (restore a backup).
+    /// by an interrupted append), completes interrupted erasures and reports the dead writers'
+    /// temporary files that were deleted. Committed rows are never touched; a committed record
+    /// whose checksum fails cannot be repaired (restore a backup).
     /// - Throws: `.databaseDamaged` for a damaged header or committed record.
     public func repair() throws(FaceMatchError) -> RepairReport {
         let f = try PosixFile(path: path, mode: .readWrite)
-        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+        let h = try DatabaseFormat.readHeader(f)
         var unerased: [DatabaseFormat.RecordView] = []
         let end = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
             if r.removed && !r.intact { unerased.append(r) }
@@ -204,15 +232,16 @@ public final class DatabaseWriter {
         }
         let torn = f.size - end
         var whole = 0
+        try checkLock()
         if torn > 0 {
             // Count the complete records in the tail, for the report.
-            let tail = DatabaseFormat.Header(version: h.version, dimension: h.dimension, count: Int.max)
-            whole = countRecords(f, from: end, tail)
+            whole = countRecords(f, from: end, h)
             try f.truncate(to: end)
             try f.sync()
         }
         if !unerased.isEmpty { try erase(unerased, in: f, dimension: h.dimension) }
-        return RepairReport(tornBytes: torn, uncommittedRecords: whole, erasuresCompleted: unerased.count, committedRecords: h.count)
+        return RepairReport(tornBytes: torn, uncommittedRecords: whole, erasuresCompleted: unerased.count, committedRecords: h.count,
+                            staleFilesRemoved: staleFilesRemoved)
     }
 
     private func countRecords(_ f: PosixFile, from start: Int, _ h: DatabaseFormat.Header) -> Int {
@@ -239,16 +268,19 @@ public final class PendingAppend {
     var offset: Int
     /// Where a new database is linked into place on commit (nil: appending to an existing one).
     let publishAt: String?
+    let lockCheck: () throws(FaceMatchError) -> Void
     var records: [UInt8] = []
     var added = 0
+    var largestID: UInt64?
     var finished = false
 
-    init(file: PosixFile, header: DatabaseFormat.Header, start: Int, publishAt: String?) {
+    init(file: PosixFile, header: DatabaseFormat.Header, start: Int, publishAt: String?, lockCheck: @escaping () throws(FaceMatchError) -> Void) {
         self.file = file
         self.header = header
         self.start = start
         self.offset = start
         self.publishAt = publishAt
+        self.lockCheck = lockCheck
     }
 
     deinit { if !finished { abort() } }
@@ -256,12 +288,18 @@ public final class PendingAppend {
     /// Rows added so far.
     public var count: Int { added }
 
-    /// Adds one row (label cut to 1024 bytes at a character boundary).
-    /// - Throws: `.invalidEmbedding` for a template the database cannot hold (nothing is added).
+    /// Adds one row.
+    /// - Throws: `.invalidEmbedding` for a template the database cannot hold, `.invalidParameter`
+    ///   for a label over 1024 bytes of UTF-8 (nothing is added).
     public func add(id: UInt64, label: String, template: [Int8]) throws(FaceMatchError) {
         try FaceDatabase.validate(template, dimension: header.dimension)
-        records += DatabaseFormat.record(id: id, label: DatabaseFormat.labelBytes(label), template: template.map { UInt8(bitPattern: $0) })
+        let labelBytes = Array(label.utf8)
+        guard labelBytes.count <= DatabaseFormat.maxLabelBytes else {
+            throw FaceMatchError.invalidParameter("a label of \(labelBytes.count) bytes; at most \(DatabaseFormat.maxLabelBytes) bytes of UTF-8 are stored")
+        }
+        records += DatabaseFormat.record(id: id, label: labelBytes, template: template.map { UInt8(bitPattern: $0) })
         added += 1
+        largestID = max(largestID ?? 0, id)
         if records.count >= 1 << 20 { try flush() }
     }
 
@@ -273,11 +311,13 @@ public final class PendingAppend {
 
     /// Syncs the rows, then commits them with one header write (and, for a new database, links
     /// the complete file into place).
+    /// - Throws: `.databaseLocked` if the lock file was removed meanwhile (nothing is committed).
     public func commit() throws(FaceMatchError) {
         precondition(!finished, "commit after commit or abort")
         do throws(FaceMatchError) {
             try flush()
             try file.sync()
+            try lockCheck()
         } catch {
             abort()
             throw error
@@ -286,6 +326,7 @@ public final class PendingAppend {
         finished = true
         var committed = header
         committed.count += added
+        if committed.version >= 2, let largestID { committed.nextID = max(committed.nextID, largestID &+ 1) }
         try file.write(DatabaseFormat.header(committed), at: 0)
         try file.sync()
         if let target = publishAt {

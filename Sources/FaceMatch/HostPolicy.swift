@@ -3,6 +3,7 @@ import SecureCompare
 /// The host's policy for one session: rate limit, key budget, audit lines.
 struct HostPolicy: SessionPolicy {
     let host: SessionHost
+    let server: MatchServer
     let peer: String
     let address: String
     let session: Int
@@ -16,6 +17,8 @@ struct HostPolicy: SessionPolicy {
     }
 
     func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+        // A session answers from one snapshot; after a change (a removal above all) it must not.
+        guard host.isCurrent(server) else { throw FaceMatchError.refused(MatchServer.databaseChangedMessage) }
         if let rate = host.rate, let wait = rate.take(address) {
             let perMinute = rate.perMinute == rate.perMinute.rounded() ? "\(Int(rate.perMinute))" : "\(rate.perMinute)"
             throw FaceMatchError.refused("rate limited: at most \(perMinute) queries per minute from \(address); retry in \(Int(wait.rounded(.up))) s")

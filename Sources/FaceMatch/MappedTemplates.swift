@@ -33,23 +33,33 @@ public final class MappedTemplates: @unchecked Sendable {
     let base: UnsafeRawPointer
     let length: Int
 
-    /// Maps and verifies the database at `path`, waiting while a writer holds its lock.
+    /// Maps and verifies the last commit of the database at `path` (no lock, no waiting for a
+    /// writer; see `DatabaseFile.consistentRead`).
     /// - Throws: `.fileUnavailable`, `.databaseDamaged` (a corrupted committed record, a
-    ///   truncated file), `.invalidEmbedding` naming the record of an invalid template.
-    public init(path: String) throws(FaceMatchError) {
-        let f0 = try PosixFile(path: path, mode: .read)
-        let lock: DatabaseLock?
-        if case .held(let l) = try DatabaseLock.reader(for: path) { lock = l } else { lock = nil }
-        defer { lock?.release() }
-        let f = lock == nil ? f0 : try PosixFile(path: path, mode: .read)
-        let h = try DatabaseFormat.parseHeader(f.read(at: 0, count: DatabaseFormat.headerSize), path: path)
+    ///   truncated file) naming the record, also for an invalid template.
+    public convenience init(path: String) throws(FaceMatchError) {
+        let parts = try DatabaseFile.consistentRead(path) { (f, _) throws(FaceMatchError) in try MappedTemplates.map(f) }
+        self.init(parts)
+    }
+
+    private init(_ p: (base: UnsafeRawPointer, length: Int, dimension: Int, offsets: [Int], ids: [UInt64], removed: Int, tornBytes: Int)) {
+        base = p.base
+        length = p.length
+        dimension = p.dimension
+        offsets = p.offsets
+        ids = p.ids
+        removed = p.removed
+        tornBytes = p.tornBytes
+    }
+
+    private static func map(_ f: PosixFile) throws(FaceMatchError) -> (base: UnsafeRawPointer, length: Int, dimension: Int, offsets: [Int], ids: [UInt64], removed: Int, tornBytes: Int) {
+        let path = f.path
+        let h = try DatabaseFormat.readHeader(f)
         let size = f.size
         guard let p = mmap(nil, max(size, 1), PROT_READ, MAP_SHARED, f.fd, 0), p != MAP_FAILED else {
             throw FaceMatchError.fileUnavailable("\(path): cannot map: \(PosixFile.lastError())")
         }
-        base = UnsafeRawPointer(p)
-        length = max(size, 1)
-        dimension = h.dimension
+        let length = max(size, 1)
         var offsets: [Int] = [], ids: [UInt64] = []
         offsets.reserveCapacity(h.count)
         ids.reserveCapacity(h.count)
@@ -70,10 +80,7 @@ public final class MappedTemplates: @unchecked Sendable {
             munmap(p, length)
             throw error
         }
-        self.offsets = offsets
-        self.ids = ids
-        self.removed = removed
-        tornBytes = size - end
+        return (UnsafeRawPointer(p), length, h.dimension, offsets, ids, removed, size - end)
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }

@@ -21,6 +21,9 @@ public final class MatchServer: Sendable {
     public let layout: Layout
     /// Results per frame (the frame size; parallelism is set separately, by the cores).
     public let groupSize = 16
+    /// The refusal a query gets when its session's database snapshot is no longer current
+    /// (`SessionHost`'s `isCurrent`): the verifier should reconnect and ask again.
+    public static let databaseChangedMessage = "the database changed since this session started; reconnect and ask again"
     /// Concurrent queries' shared sweeps over the database.
     let sweeper = QuerySweeper()
     let prepared: PreparedDatabase

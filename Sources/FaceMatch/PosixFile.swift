@@ -11,7 +11,7 @@ final class PosixFile {
 
     enum Mode { case read, readWrite, create, createOrOpen }
 
-    init(path: String, mode: Mode) throws(FaceMatchError) {
+    init(path: String, mode: Mode, noFollow: Bool = false, permissions: mode_t = 0o600) throws(FaceMatchError) {
         let flags: Int32
         switch mode {
         case .read: flags = O_RDONLY
@@ -19,7 +19,7 @@ final class PosixFile {
         case .create: flags = O_RDWR | O_CREAT | O_EXCL
         case .createOrOpen: flags = O_RDWR | O_CREAT
         }
-        let fd = open(path, flags | O_CLOEXEC, 0o644)
+        let fd = open(path, flags | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0), permissions)
         guard fd >= 0 else { throw FaceMatchError.fileUnavailable("\(path): \(PosixFile.lastError())") }
         self.fd = fd
         self.path = path
@@ -30,6 +30,60 @@ final class PosixFile {
     static func lastError() -> String { String(cString: strerror(errno)) }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    var isRegularFile: Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `path` with symbolic links resolved: the file's own if it exists, else its directory's.
+    static func canonicalPath(_ path: String) -> String {
+        if let r = realpath(path, nil) { defer { free(r) }; return String(cString: r) }
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let r = realpath(dir, nil) else { return path }
+        defer { free(r) }
+        let d = String(cString: r)
+        return d == "/" ? "/" + name : d + "/" + name
+    }
+
+    /// Whether a process with this id exists (signal 0 reaches it, or it exists but is not ours).
+    static func processExists(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+
+    /// Gives the open file the mode and owner of the file at `path` (for a rewrite that replaces
+    /// it). Changing the owner needs privilege; a rewrite by the owner itself needs none.
+    func copyOwnership(of path: String) throws(FaceMatchError) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        guard fchmod(fd, st.st_mode & 0o7777) == 0 else { throw FaceMatchError.fileUnavailable("\(self.path): cannot set its mode: \(PosixFile.lastError())") }
+        var mine = stat()
+        if fstat(fd, &mine) == 0 && (mine.st_uid != st.st_uid || mine.st_gid != st.st_gid) {
+            guard fchown(fd, st.st_uid, st.st_gid) == 0 else {
+                throw FaceMatchError.fileUnavailable("\(path): a rewrite could not keep its owner (\(PosixFile.lastError())); run this as the file's owner")
+            }
+        }
+    }
+
+    /// Names in the directory of `path` that start with `path`'s file name and `suffix`.
+    static func siblings(of path: String, prefixedWith suffix: String) -> [String] {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + suffix
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(prefix) { out.append(dir == "/" ? "/" + name : dir + "/" + name) }
+        }
+        return out
+    }
 
     var size: Int {
         var st = stat()

@@ -35,6 +35,7 @@ public final class SessionHost: Sendable {
 
     let listener: TCPListener
     let server: @Sendable () throws(FaceMatchError) -> MatchServer
+    let isCurrent: @Sendable (MatchServer) -> Bool
     let configuration: Configuration
     let admission: AdmissionControl
     let rate: RateLimiter?
@@ -48,12 +49,16 @@ public final class SessionHost: Sendable {
 
     /// A host for the sessions of `server()` (asked once per session, so a caller may swap the
     /// server, e.g. after reloading the database; when it throws, the session is refused with
-    /// the error's text). `log` receives operational lines and `audit`
+    /// the error's text). Before each query `isCurrent(server)` is asked: when the session's
+    /// server is no longer current (the database changed), the query is refused with
+    /// `MatchServer.databaseChangedMessage` and the verifier reconnects to the current one. `log` receives operational lines and `audit`
     /// the per-query lines, each without its timestamp prefix already added.
     public init(listener: TCPListener, configuration: Configuration, log: @escaping @Sendable (String) -> Void,
-                audit: @escaping @Sendable (String) -> Void, server: @escaping @Sendable () throws(FaceMatchError) -> MatchServer) {
+                audit: @escaping @Sendable (String) -> Void, server: @escaping @Sendable () throws(FaceMatchError) -> MatchServer,
+                isCurrent: @escaping @Sendable (MatchServer) -> Bool = { _ in true }) {
         self.listener = listener
         self.server = server
+        self.isCurrent = isCurrent
         self.configuration = configuration
         self.admission = AdmissionControl(maxSessions: configuration.maxSessions, maxPerAddress: configuration.maxPerAddress)
         self.rate = configuration.queriesPerMinute.map { RateLimiter(perMinute: $0) }
@@ -114,11 +119,11 @@ public final class SessionHost: Sendable {
         let start = clock.now
         let server: MatchServer
         do { server = try self.server() } catch {
-            try? channel.send(.error, Array("\(error)".utf8))
             log("session \(id) from \(channel.peer): refused: \(error)")
+            answerAndLinger(channel, "\(error)")
             return
         }
-        let policy = HostPolicy(host: self, peer: channel.peer, address: channel.peerHost, session: id,
+        let policy = HostPolicy(host: self, server: server, peer: channel.peer, address: channel.peerHost, session: id,
                                 budget: server.queriesPerKey * server.targetsPerQuery)
         let outcome: String
         do {

@@ -45,6 +45,9 @@ enum Console {
         return "\((mb * 100).rounded() / 100) MB"
     }
 
+    /// "1 row", "2 rows".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     static func seconds(_ s: Double) -> String { "\((s * 100).rounded() / 100) s" }
 
     /// `s` on one line: control characters escaped (`\n`, `\u{1B}`), at most `limit` characters.
@@ -124,7 +127,7 @@ struct Options {
             if let d { return d }
             throw CLIError("missing --\(name)", usage: true)
         }
-        guard let v = Int(s) else { throw CLIError("--\(name) must be an integer, got '\(s)'") }
+        guard let v = Int(s) else { throw CLIError("--\(name) must be an integer, got '\(s)'", usage: true) }
         return v
     }
 
@@ -133,7 +136,7 @@ struct Options {
             if let d { return d }
             throw CLIError("missing --\(name)", usage: true)
         }
-        guard let v = Double(s), v.isFinite else { throw CLIError("--\(name) must be a number, got '\(s)'") }
+        guard let v = Double(s), v.isFinite else { throw CLIError("--\(name) must be a number, got '\(s)'", usage: true) }
         return v
     }
 }

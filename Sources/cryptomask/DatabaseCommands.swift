@@ -77,6 +77,8 @@ enum DatabaseCommands {
         } else { id = nil }
         let label = o.values["label"]
         guard (id == nil) != (label == nil) else { throw CLIError("give exactly one of --id and --label", usage: true) }
+        // An empty label (an unset shell variable) would erase every unlabelled row.
+        guard label != "" else { throw CLIError("--label must not be empty; remove unlabelled rows by --id", usage: true) }
         let writer = try DatabaseWriter(path: path, wait: o.flag("wait"))
         defer { writer.close() }
         let removed = try writer.remove { rowID, rowLabel in id.map { $0 == rowID } ?? (rowLabel == label) }
@@ -84,7 +86,7 @@ enum DatabaseCommands {
             throw CLIError(id.map { "no row with id \($0) in \(path)" } ?? "no row labelled '\(Console.printable(label ?? ""))' in \(path)")
         }
         let shown = removed.prefix(20).map(String.init).joined(separator: ", ") + (removed.count > 20 ? ", ..." : "")
-        print("removed \(removed.count) row\(removed.count == 1 ? "" : "s") (id \(shown)) from \(path); their templates and labels are overwritten with zeros")
+        print("removed \(Console.count(removed.count, "row")) (id \(shown)) from \(path); \(removed.count == 1 ? "its template and label are" : "their templates and labels are") overwritten with zeros")
     }
 
     static func compact(_ args: [String]) throws {
@@ -104,14 +106,15 @@ enum DatabaseCommands {
         let writer = try DatabaseWriter(path: path, wait: o.flag("wait"))
         defer { writer.close() }
         let r = try writer.repair()
+        for stale in r.staleFilesRemoved { print("deleted \(stale), a temporary copy left by a writer that died") }
         if r.tornBytes == 0 && r.erasuresCompleted == 0 {
-            print("\(path) needs no repair (\(r.committedRecords) committed records)")
+            print("\(path) needs no repair (\(Console.count(r.committedRecords, "committed record")))")
             return
         }
         if r.tornBytes > 0 {
             print("cut \(r.tornBytes) bytes after the last commit (\(r.uncommittedRecords) complete but uncommitted record\(r.uncommittedRecords == 1 ? "" : "s") from an interrupted enroll; enroll them again)")
         }
         if r.erasuresCompleted > 0 { print("completed \(r.erasuresCompleted) interrupted erasure\(r.erasuresCompleted == 1 ? "" : "s")") }
-        print("\(path) now holds its last commit: \(r.committedRecords) records")
+        print("\(path) now holds its last commit: \(Console.count(r.committedRecords, "record"))")
     }
 }

@@ -36,15 +36,14 @@ enum Enroll {
         defer { writer.close() }
         // What the file holds: the largest id, and (label, template) digests for duplicates.
         var seen = Set<Int>()
-        var largestID: UInt64?
         var existing = 0
-        try writer.forEachRow { id, label, template in
-            largestID = max(largestID ?? 0, id)
+        try writer.forEachRow { _, label, template in
             existing += 1
             seen.insert(digest(template.map { Int8(bitPattern: $0) }, label))
         }
         let batch = try writer.beginAppend(dimension: npy.columns)
-        var nextID = largestID.map { $0 + 1 } ?? 0
+        // Above every id the file ever held: a removed person's id is never given to another.
+        var nextID = try writer.nextID()
         let firstID = nextID
         var duplicates = 0
         let skip = o.flag("skip-duplicates")
@@ -64,7 +63,9 @@ enum Enroll {
                     }
                     if skip { continue }
                 }
-                try batch.add(id: nextID, label: labels[i], template: template)
+                do { try batch.add(id: nextID, label: labels[i], template: template) } catch {
+                    throw CLIError("\(embeddingsPath) row \(i): \(error.reason); nothing was enrolled")
+                }
                 nextID += 1
             }
             Console.progress("enrolling \(end)/\(npy.rows)")
@@ -78,7 +79,7 @@ enum Enroll {
         let skipped = skip && duplicates > 0 ? ", \(duplicates) duplicates skipped" : ""
         let range = batch.count == 0 ? "" : " as ids \(firstID) ... \(nextID - 1)"
         let rate = seconds > 0 ? ", \(Int(Double(npy.rows) / seconds)) rows/s" : ""
-        print("enrolled \(batch.count) templates into \(path)\(range)\(skipped) (now \(existing + batch.count) rows, dimension \(npy.columns); \(Console.seconds(seconds))\(rate))")
+        print("enrolled \(Console.count(batch.count, "template")) into \(path)\(range)\(skipped) (now \(Console.count(existing + batch.count, "row")), dimension \(npy.columns); \(Console.seconds(seconds))\(rate))")
     }
 
     /// A digest of a template and its label (duplicate detection; 64 bits, in this process only).

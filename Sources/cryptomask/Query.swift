@@ -32,13 +32,14 @@ enum Query {
         if o.help { print(help); return }
         let address = try o.required("server")
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), port > 0, port <= 65535 else {
-            throw CLIError("--server must be HOST:PORT, got '\(address)'")
+            throw CLIError("--server must be HOST:PORT, got '\(address)'", usage: true)
         }
         var host = String(address[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let embeddingPath = try o.required("embedding")
         let array = try NumpyArray(npy: readFileBytes(embeddingPath), allowVector: true)
         guard o.values["row"] == nil || o.values["rows"] == nil else { throw CLIError("give --row or --rows, not both", usage: true) }
+        guard array.rows > 0 else { throw CLIError("\(embeddingPath) has no rows") }
         let rows = try selectRows(o.values["rows"] ?? o.values["row"] ?? "0", count: array.rows)
         // Every probe is validated before any byte goes to the server.
         for r in rows {
@@ -52,18 +53,28 @@ enum Query {
         var matched = false
         var client: (MatchClient, TCPChannel)?
         defer { if let (c, ch) = client { try? c.close(); ch.close() } }
+        var reconnects = 0
         for (k, r) in rows.enumerated() {
-            if client == nil || client!.0.queriesRemaining == 0 {
-                if let (c, ch) = client { try? c.close(); ch.close() }
-                Console.progress("connecting to \(address)")
-                let channel = try TCPChannel.connect(host: host, port: port, timeoutSeconds: timeout)
-                let c = MatchClient(channel: channel, dimension: array.columns)
-                client = (c, channel)
-                try c.connect()
+            var answer: MatchResult?
+            while answer == nil {
+                if client == nil || client!.0.queriesRemaining == 0 {
+                    if let (c, ch) = client { try? c.close(); ch.close() }
+                    Console.progress("connecting to \(address)")
+                    let channel = try TCPChannel.connect(host: host, port: port, timeoutSeconds: timeout)
+                    let c = MatchClient(channel: channel, dimension: array.columns)
+                    client = (c, channel)
+                    try c.connect()
+                }
+                Console.progress("querying \(single ? "" : "row \(r) (\(k + 1) of \(rows.count))")")
+                answer = try ask(client!.0, array.row(r), retry: reconnects < 10)
+                if answer == nil {
+                    // The server's database changed: ask again in a new session (a new snapshot).
+                    reconnects += 1
+                    client!.1.close()
+                    client = nil
+                }
             }
-            let (c, channel) = client!
-            Console.progress("querying \(single ? "" : "row \(r) (\(k + 1) of \(rows.count))")")
-            let result = try c.query(array.row(r))
+            let channel = client!.1, result = answer!
             Console.endProgress()
             matched = matched || result.isMatch
             if o.flag("json") {
@@ -80,12 +91,20 @@ enum Query {
         if o.flag("exit-code") && !matched { CLIError.successStatus = 1 }
     }
 
+    /// One query; nil when the server refused it because its database changed (and `retry`).
+    static func ask(_ client: MatchClient, _ probe: [Double], retry: Bool) throws(FaceMatchError) -> MatchResult? {
+        do { return try client.query(probe) } catch {
+            if retry && "\(error)".contains(MatchServer.databaseChangedMessage) { return nil }
+            throw error
+        }
+    }
+
     /// `all`, `I` or `A-B` (inclusive) over `count` rows.
     static func selectRows(_ spec: String, count: Int) throws -> [Int] {
         if spec == "all" { return Array(0..<count) }
         let parts = spec.split(separator: "-", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!), a <= b else {
-            throw CLIError("--rows must be all, I or A-B, got '\(spec)'")
+            throw CLIError("--rows must be all, I or A-B, got '\(spec)'", usage: true)
         }
         guard a >= 0, b < count else { throw CLIError("rows \(spec) are outside 0 ..< \(count)") }
         return Array(a...b)

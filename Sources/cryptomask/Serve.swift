@@ -34,8 +34,11 @@ enum Serve {
         default auto: half the physical memory); results beyond the cache are rebuilt per query.
 
         The server follows FILE: SIGHUP reloads it at once, and it checks for changes every S
-        seconds (--reload-interval, default 2) and whenever a session starts, so a new session
-        sees new rows and removals; each session keeps one consistent snapshot. SIGTERM or SIGINT
+        seconds (--reload-interval, default 2), whenever a session starts and before every
+        query. Each session answers from one snapshot; once FILE has changed (new rows, a
+        removal), the session's next query is refused with "the database changed" and the
+        verifier reconnects (cryptomask query does so by itself), so a removed row never matches
+        after its removal returned. Readers take no lock: a long enroll never delays the server. SIGTERM or SIGINT
         stops accepting, lets running sessions finish for up to S seconds (--drain-seconds,
         default 30), logs one line and exits 0.
 
@@ -51,7 +54,7 @@ enum Serve {
         if o.help { print(help); return }
         let path = try o.required("db")
         let port = try o.int("port")
-        guard port >= 0, port <= 65535 else { throw CLIError("--port must be 0 ... 65535") }
+        guard port >= 0, port <= 65535 else { throw CLIError("--port must be 0 ... 65535", usage: true) }
         let host = o.values["host"] ?? "127.0.0.1"
         let threshold = try o.double("threshold")
         _ = try MatchParameters(dimension: 1, threshold: threshold)  // the threshold's range, before loading
@@ -71,11 +74,12 @@ enum Serve {
         let sessions = SessionHost(listener: listener, configuration: configuration,
                                    log: { Console.error($0) },
                                    audit: audit ?? { Console.error($0) },
-                                   server: { () throws(FaceMatchError) in try served.snapshot().get() })
+                                   server: { () throws(FaceMatchError) in try served.snapshot().get() },
+                                   isCurrent: { served.isCurrent($0) })
         let stop = StopRequest()
         ServerSignals.start { sig in
             if sig == SIGHUP {
-                served.reload(reason: "SIGHUP", waitForWriter: true, force: true)
+                served.reload(reason: "SIGHUP", force: true)
             } else if stop.request(sig) {
                 sessions.stop()
             }

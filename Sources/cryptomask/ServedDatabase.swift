@@ -51,22 +51,30 @@ final class ServedDatabase: Sendable {
     /// The server of the current snapshot.
     var current: MatchServer? { state.withLock { $0.server } }
 
-    /// The snapshot for a session starting now: reloaded first if the file changed (without
-    /// waiting for a writer still at work: its change is not committed).
+    /// The snapshot for a session starting now: reloaded first if the file changed.
     func snapshot() -> Result<MatchServer, FaceMatchError> {
-        if DatabaseFile.signature(path: path) != state.withLock({ $0.signature }) { reload(reason: "file changed", waitForWriter: false) }
+        if DatabaseFile.signature(path: path) != state.withLock({ $0.signature }) { reload(reason: "file changed") }
         return state.withLock { s in s.server.map { .success($0) } ?? .failure(.databaseUnavailable(s.unavailable)) }
     }
 
+    /// Whether `server` is the snapshot of the file as it is now (asked before each query: a
+    /// session whose snapshot is stale must reconnect, so a removal takes effect at once).
+    func isCurrent(_ server: MatchServer) -> Bool {
+        let signature = DatabaseFile.signature(path: path)
+        let (current, loaded) = state.withLock { ($0.server, $0.signature) }
+        if current === server && signature == loaded { return true }
+        reload(reason: "file changed")
+        return state.withLock { $0.server === server }
+    }
+
     /// Reloads if the file changed since the last load (or always, with `force`).
-    func reload(reason: String, waitForWriter: Bool, force: Bool = false) {
+    func reload(reason: String, force: Bool = false) {
         reloading.withLock { _ in
             let signature = DatabaseFile.signature(path: path)
             let (old, rows) = state.withLock { ($0.signature, $0.rows) }
             guard force || signature != old else { return }
             do {
-                // A writer at work: its change is not committed; try again later (or wait, on SIGHUP).
-                if !waitForWriter, DatabaseFile.isLockedByWriter(path: path) { return }
+                // Readers take no lock: this reads the last commit even while a writer works.
                 let mapped = try MappedTemplates(path: path)
                 warnAboutTail(mapped)
                 let n = mapped.count
@@ -91,7 +99,7 @@ final class ServedDatabase: Sendable {
         let thread = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: seconds)
-                reload(reason: "file changed", waitForWriter: false)
+                reload(reason: "file changed")
             }
         }
         thread.name = "database-poller"

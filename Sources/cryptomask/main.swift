@@ -52,7 +52,8 @@ do {
     }
     exit(CLIError.successStatus)
 } catch let e as CLIError {
-    Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(command) --help)" : ""))
+    let known = ["demo", "enroll", "db", "serve", "query"].contains(command)
+    Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(known ? command + " " : "")--help)" : ""))
     exit(e.usage ? 2 : CLIError.failureStatus)
 } catch {
     Console.error("cryptomask: \(describe(error))")

@@ -74,8 +74,6 @@ struct DatabaseLifecycleTests {
         let w = try DatabaseWriter(path: path)
         try w.append(ids: Array(0..<9), labels: (0..<9).map { "p\($0)" }, templates: t)
         _ = try w.remove { id, _ in id % 3 == 0 }
-        // A reader in the writer's own process is refused (it would wait for itself).
-        #expect(throws: FaceMatchError.self) { try DatabaseFile.load(path: path) }
         let before = try #require(try w.contents())
         let report = try w.compact()
         w.close()
@@ -100,24 +98,28 @@ struct DatabaseLifecycleTests {
             let other = temp()
             defer { cleanup(other) }
             try DatabaseWriter(path: other).append(ids: [50, 51, 52], labels: ["a", "b", "c"], templates: templates(3, d: 32, seed: 4))
-            return try bytes(other).dropFirst(32)
+            return try bytes(other).dropFirst(40)
         }()
         try (committed + more.dropLast(10)).write(to: URL(fileURLWithPath: path))
         #expect(loadError(path)?.contains("cryptomask db repair") == true)
         #expect(try DatabaseFile.info(path: path).tornBytes == more.count - 10)
         // The server's lenient load serves the committed rows.
-        #expect(try DatabaseFile.load(path: path, waitForWriter: true, lenient: true)?.database.count == 5)
+        #expect(try DatabaseFile.load(path: path, lenient: true).database.count == 5)
         let r = try DatabaseWriter(path: path).repair()
         #expect(r.tornBytes == more.count - 10 && r.uncommittedRecords == 2 && r.committedRecords == 5 && r.erasuresCompleted == 0)
         #expect(try bytes(path) == committed)
         // An erasure interrupted after its tombstone: flag set, template still there, checksum stale.
         var data = try bytes(path)
         let recordSize = 19 + 2 + 32
-        data[32 + recordSize + 8] = 1
+        data[40 + recordSize + 8] = 0xA5
         try data.write(to: URL(fileURLWithPath: path))
         #expect(loadError(path)?.contains("interrupted") == true)
-        #expect(try DatabaseFile.load(path: path, waitForWriter: true, lenient: true)?.database.ids == [0, 2, 3, 4])
+        #expect(try DatabaseFile.load(path: path, lenient: true).database.ids == [0, 2, 3, 4])
+        // A killed compaction's complete copy is deleted by the next writer, and repair says so.
+        let copy = path + ".compact-999999"
+        try data.write(to: URL(fileURLWithPath: copy))
         let r2 = try DatabaseWriter(path: path).repair()
+        #expect(r2.staleFilesRemoved == [copy] && !FileManager.default.fileExists(atPath: copy))
         #expect(r2.erasuresCompleted == 1 && r2.tornBytes == 0)
         #expect(!contains(try bytes(path), t[1].map { UInt8(bitPattern: $0) }))
         #expect(try DatabaseFile.load(path: path).database.ids == [0, 2, 3, 4])
@@ -168,5 +170,64 @@ struct DatabaseLifecycleTests {
         let new = try DatabaseFile.load(path: path)
         let newVersion = try DatabaseFile.info(path: path).formatVersion
         #expect(new.database.ids == [0, 2] && new.labels == ["v0", "v2"] && newVersion == 2)
+    }
+
+    @Test("a flipped bit in a live record's flags reads as corruption, never as a removal")
+    func flagsBitFlip() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        try DatabaseWriter(path: path).append(ids: [0, 1], labels: ["a", "b"], templates: templates(2, d: 16, seed: 3))
+        for bit in 0..<8 {
+            var data = try bytes(path)
+            data[40 + 8] ^= UInt8(1 << bit)
+            let damaged = temp()
+            defer { cleanup(damaged) }
+            try data.write(to: URL(fileURLWithPath: damaged))
+            #expect(loadError(damaged)?.contains("corrupted record 1") == true, "bit \(bit): \(loadError(damaged) ?? "loaded")")
+            #expect(throws: FaceMatchError.self) { try DatabaseWriter(path: damaged).repair() }
+        }
+    }
+
+    @Test("ids are never given twice, even after removal and compaction")
+    func idsNeverReused() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        let w = try DatabaseWriter(path: path)
+        try w.append(ids: [0, 1, 2], labels: ["", "", ""], templates: templates(3, d: 16, seed: 1))
+        _ = try w.remove { id, _ in id == 2 }
+        #expect(try w.nextID() == 3)
+        try w.compact()
+        #expect(try w.nextID() == 3)
+        w.close()
+    }
+
+    @Test("compaction keeps the file's mode; new files are 0600; the lock file is never followed through a link")
+    func permissionsAndLinks() throws {
+        let path = temp()
+        defer { cleanup(path) }
+        try DatabaseWriter(path: path).append(ids: [0, 1], labels: ["a", "b"], templates: templates(2, d: 16, seed: 5))
+        func mode(_ p: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as! NSNumber).intValue & 0o777 }
+        #expect(try mode(path) & 0o077 == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
+        let w = try DatabaseWriter(path: path)
+        _ = try w.remove { id, _ in id == 0 }
+        try w.compact()
+        w.close()
+        #expect(try mode(path) == 0o640)
+        // Two paths to one file share one lock.
+        let link = temp()
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        let holder = try DatabaseWriter(path: path)
+        #expect(throws: FaceMatchError.self) { try DatabaseWriter(path: link) }
+        holder.close()
+        // A lock file planted as a link to another file is refused, and that file is untouched.
+        let victim = temp()
+        defer { try? FileManager.default.removeItem(atPath: victim) }
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.removeItem(atPath: path + ".lock")
+        try FileManager.default.createSymbolicLink(atPath: path + ".lock", withDestinationPath: victim)
+        #expect(throws: FaceMatchError.self) { try DatabaseWriter(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: victim)) == Data("precious".utf8))
     }
 }

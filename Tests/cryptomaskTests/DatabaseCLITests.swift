@@ -145,6 +145,47 @@ struct DatabaseCLITests {
         #expect(server.log.contains("reloaded"))
     }
 
+    @Test("a removal takes effect at once: while another writer holds the lock, and in a session already running")
+    func removalAtOnce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("f.cmdb").path
+        var s = Synthetic(d: 512)
+        let people = (0..<300).map { _ in s.unitVector() }
+        try writeNPY(people, to: dir.appendingPathComponent("people.npy"))
+        try (0..<300).map { "person \($0)\n" }.joined().write(to: dir.appendingPathComponent("labels.txt"), atomically: true, encoding: .utf8)
+        #expect(try runCLI(["enroll", "--db", db, "--embeddings", dir.appendingPathComponent("people.npy").path,
+                            "--labels", dir.appendingPathComponent("labels.txt").path]).0 == 0)
+        let probes = (0..<200).map { _ in s.near(people[7], cosine: 0.85) }
+        let probesPath = dir.appendingPathComponent("probes.npy").path
+        try writeNPY(probes, to: URL(fileURLWithPath: probesPath))
+        let server = try ServerProcess(db: db, threshold: 0.5, options: ["--rate", "off", "--reload-interval", "60"])
+        defer { server.stop() }
+        // A session asking 200 probes of person 7; person 7 is removed while it runs.
+        let verifier = try BackgroundCLI(["query", "--server", "127.0.0.1:\(server.port)", "--embedding", probesPath, "--rows", "all"], in: dir, name: "v")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !verifier.stdout.contains("row 2:") { usleep(5000) }
+        let removal = try runCLI(["db", "remove", "--db", db, "--label", "person 7"])
+        #expect(removal.0 == 0, "\(removal.2)")
+        let answered = verifier.stdout.split(separator: "\n").count
+        #expect(verifier.wait() == 0, "\(verifier.stderr)")
+        let lines = verifier.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 200)
+        // Matches up to the removal, none after it (the session was refused and reconnected).
+        let firstMiss = lines.firstIndex { $0.hasSuffix("no match") } ?? lines.count
+        #expect(answered < 200, "the session ended before the removal; the test proves less")
+        #expect(firstMiss <= answered + 1 && lines[firstMiss...].allSatisfy { $0.hasSuffix("no match") }, "\(lines)")
+        #expect(server.log.contains("database changed"))
+        // Another writer holding the lock does not delay the removal's effect.
+        try writeNPY([people[9]], to: dir.appendingPathComponent("nine.npy"))
+        #expect(try runCLI(["query", "--server", "127.0.0.1:\(server.port)", "--embedding", dir.appendingPathComponent("nine.npy").path]).1 == "match\n")
+        #expect(try runCLI(["db", "remove", "--db", db, "--label", "person 9"]).0 == 0)
+        let holder = try DatabaseWriter(path: db)  // e.g. a long enroll starting right after
+        defer { holder.close() }
+        let after = try runCLI(["query", "--server", "127.0.0.1:\(server.port)", "--embedding", dir.appendingPathComponent("nine.npy").path])
+        #expect(after.1 == "no match\n", "\(after.2)")
+    }
+
     @Test("SIGTERM during three active queries: all finish right, the server logs one line and exits 0; an inherited ignored SIGINT still stops it")
     func gracefulStop() throws {
         let dir = try temporaryDirectory()
