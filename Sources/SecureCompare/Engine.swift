@@ -8,6 +8,15 @@ public enum Party: Sendable, Equatable {
     case client
 }
 
+/// Where the comparison's OTs come from.
+public enum OTSupply: Sendable, Equatable {
+    /// Ferret correlated OTs from LPN (`FerretCOTSender`), under half a bit of traffic per OT;
+    /// the default.
+    case silent
+    /// IKNP (random OTs, 128 bits of traffic each) and KK13 (1-out-of-16, 256 bits each).
+    case iknp
+}
+
 /// Shared state of one party in a two-party session: the channel, its randomness, its end of
 /// the OT extension, a pool of Beaver bit triples and the counter that keeps 1-out-of-N hash
 /// tweaks unique. Both parties must call the same operations in the same order.
@@ -20,25 +29,37 @@ final class Engine {
     /// KK13 1-out-of-16 extension for the millionaires' leaves (one end per party).
     let kkSender: KKSender?
     let kkReceiver: KKReceiver?
+    /// Which OTs the comparison uses.
+    let supply: OTSupply
+    /// The Ferret ends (server: sender, client: receiver), bootstrapped from IKNP on first use.
+    let cotSender: FerretCOTSender?
+    let cotReceiver: FerretCOTReceiver?
     /// Instances of 1-out-of-N OT used so far (hash tweak domain).
     var oneOfNCount: UInt64 = 0
     /// Unused triples (a, b, c) with `c = a & b` across the parties.
     var pool = (a: BitVector(count: 0), b: BitVector(count: 0), c: BitVector(count: 0))
 
-    init(party: Party, channel: Channel, rng: ChaChaDRBG) {
+    init(party: Party, channel: Channel, rng: ChaChaDRBG, supply: OTSupply) {
         self.party = party
         self.channel = channel
+        self.supply = supply
         var r = rng
         if party == .server {
-            sender = OTExtensionSender(channel: channel, rng: r.split())
+            let iknp = OTExtensionSender(channel: channel, rng: r.split())
+            sender = iknp
             receiver = nil
             kkSender = KKSender(rng: &r)
             kkReceiver = nil
+            cotSender = FerretCOTSender(bootstrap: iknp, rng: r.split())
+            cotReceiver = nil
         } else {
-            receiver = OTExtensionReceiver(channel: channel, rng: r.split())
+            let iknp = OTExtensionReceiver(channel: channel, rng: r.split())
+            receiver = iknp
             sender = nil
             kkReceiver = KKReceiver()
             kkSender = nil
+            cotReceiver = FerretCOTReceiver(bootstrap: iknp, rng: r.split())
+            cotSender = nil
         }
         self.rng = r
     }

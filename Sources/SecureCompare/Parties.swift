@@ -9,9 +9,10 @@ import RingArithmetic
 public final class ComparisonServer {
     let engine: Engine
 
-    /// A server over `channel`; randomness from `rng` (fresh system randomness by default).
-    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
-        engine = Engine(party: .server, channel: channel, rng: rng)
+    /// A server over `channel`; randomness from `rng` (fresh system randomness by default); OTs
+    /// from `supply` (the client must use the same).
+    public init(channel: Channel, rng: ChaChaDRBG = .fresh(), supply: OTSupply = .silent) {
+        engine = Engine(party: .server, channel: channel, rng: rng, supply: supply)
     }
 
     /// Base OTs (384, in one exchange) and OT-extension setup, once per session.
@@ -35,7 +36,8 @@ public final class ComparisonServer {
     /// 1-out-of-2^m OT (m = 1 ... 5) of small messages: instance `e` offers `tables[e]`
     /// (`2^m` entries of `bits` bits, `2^m * bits <= 64`); the client receives the entry it
     /// chooses and nothing else, the server learns nothing.
-    /// Bytes: `16 m` per instance from the client, `2^m * bits / 8` from the server.
+    /// Bytes: `m / 8` per instance from the client with the silent supply (`16 m` with IKNP;
+    /// plus the supply's own traffic), `2^m * bits / 8` from the server.
     /// - Throws: `SecureCompareError.invalidArgument` for tables of the wrong shape.
     public func sendOneOfN(_ tables: [[UInt64]], m: Int, bits: Int) throws(SecureCompareError) {
         guard m >= 1, m <= 5, bits >= 1, (1 << m) * bits <= 64, tables.allSatisfy({ $0.count == 1 << m }) else {
@@ -43,10 +45,16 @@ public final class ComparisonServer {
         }
         engine.channel.setPhase("one-of-n")
         let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-        try engine.oneOfNSend(widths: [Int](repeating: m, count: tables.count), entryBits: bits) { e in
+        let widths = [Int](repeating: m, count: tables.count)
+        let table = { (e: Int) -> UInt64 in
             var packed: UInt64 = 0
             for (v, x) in tables[e].enumerated() { packed |= (x & mask) << UInt64(v * bits) }
             return packed
+        }
+        if engine.supply == .silent {
+            try engine.cotOneOfNSend(widths: widths, entryBits: { _ in bits }, table: table)
+        } else {
+            try engine.oneOfNSend(widths: widths, entryBits: bits, table: table)
         }
     }
 
@@ -74,9 +82,9 @@ public final class ComparisonServer {
 public final class ComparisonClient {
     let engine: Engine
 
-    /// A client over `channel`; randomness from `rng`.
-    public init(channel: Channel, rng: ChaChaDRBG = .fresh()) {
-        engine = Engine(party: .client, channel: channel, rng: rng)
+    /// A client over `channel`; randomness from `rng`; OTs from `supply` (as the server's).
+    public init(channel: Channel, rng: ChaChaDRBG = .fresh(), supply: OTSupply = .silent) {
+        engine = Engine(party: .client, channel: channel, rng: rng, supply: supply)
     }
 
     /// Base OTs and OT-extension setup (once per session).
@@ -104,7 +112,11 @@ public final class ComparisonClient {
             throw SecureCompareError.invalidArgument("choices must be in 0 ..< 2^m with 2^m * bits <= 64")
         }
         engine.channel.setPhase("one-of-n")
-        return try engine.oneOfNReceive(choices: choices.map { UInt64($0) }, widths: [Int](repeating: m, count: choices.count), entryBits: bits)
+        let widths = [Int](repeating: m, count: choices.count)
+        if engine.supply == .silent {
+            return try engine.cotOneOfNReceive(choices: choices.map { UInt64($0) }, widths: widths, entryBits: { _ in bits })
+        }
+        return try engine.oneOfNReceive(choices: choices.map { UInt64($0) }, widths: widths, entryBits: bits)
     }
 
     /// The OR of the shared bits, opened to this party only.

@@ -1,0 +1,125 @@
+/// What the comparison needs, derived from the Ferret COT supply (`FerretCOTSender`): random
+/// OTs, 1-out-of-2^m OT and (in `BooleanShares`) Beaver bit triples.
+///
+/// **Random OT.** COT `i` of a batch (sender `v_i`, receiver `b_i`, `w_i = v_i ^ b_i Δ`) gives
+/// the sender `R_i^0 = H(τ_i, v_i)`, `R_i^1 = H(τ_i, v_i ^ Δ)` and the receiver
+/// `R_i^{b_i} = H(τ_i, w_i)`, with `H` the correlation-robust `OTHash` and `τ_i` the COT's own
+/// tweak (`COTBatch.firstTweak + i`, unique in the session). Why `Δ` cannot leak: the receiver
+/// sees only outputs of `H` on inputs that differ from `w_i` by `Δ`, each under a tweak used
+/// for no other COT, and no COT block is ever XORed with another before hashing (with a common
+/// `Δ`, `w_1 ^ w_2 = v_1 ^ v_2` whenever `b_1 = b_2`, so such XORs would collide across choices).
+/// Bit random OTs keep the low bit of each `R`.
+///
+/// **Chosen choice bits.** The receiver sends `d_i = c_i ^ b_i` (one bit per OT); the sender
+/// swaps its pair where `d_i = 1`, so the receiver's `R_i^{b_i}` becomes the entry of choice `c_i`.
+/// `b_i` is uniform and never used again, so `d_i` hides `c_i`.
+///
+/// **1-out-of-2^m OT of short entries** (Brassard, Crépeau, Robert, FOCS 1986; Naor, Pinkas,
+/// STOC 1999): the receiver's choice `c` drives `m` random OTs with chosen bits `c_1 .. c_m`;
+/// entry `v` (`entryBits` wide, `2^m entryBits <= 64`) is masked by bits
+/// `v entryBits ..< (v + 1) entryBits` of `XOR_i R_i^{v_i}` (low 64 bits). For `v != c` some
+/// `R_i^{1 - c_i}` is unknown to the receiver and uniform, and different entries use disjoint
+/// bit ranges of it, so every other entry is masked by fresh uniform bits. No second hash per
+/// entry: the sender hashes `2m` times per instance, the receiver `m`.
+/// Bytes: receiver to sender `ceil(M / 8) + 5` for `M` OTs; sender to receiver the tables.
+extension Engine {
+    /// The sender's pads of a batch: `R_i^0` at `2i`, `R_i^1` at `2i + 1`.
+    func senderPads(_ batch: COTBatch) -> [Block] {
+        let delta = cotSender!.delta
+        return batch.blocks.withUnsafeBufferPointer {
+            OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: $0.baseAddress, offset: delta, paired: true), count: 2 * batch.blocks.count)
+        }
+    }
+
+    /// The receiver's pads of a batch: `R_i^{b_i}` at `i`.
+    func receiverPads(_ batch: COTBatch) -> [Block] {
+        batch.blocks.withUnsafeBufferPointer {
+            OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: $0.baseAddress, offset: .zero, paired: false), count: batch.blocks.count)
+        }
+    }
+
+    /// The low bit of `pads[stride * i + offset]` for `i < count`, packed.
+    static func lowBits(_ pads: [Block], count: Int, stride: Int, offset: Int) -> BitVector {
+        var words = [UInt64](repeating: 0, count: (count + 63) / 64)
+        pads.withUnsafeBufferPointer { p in
+            for i in 0..<count { words[i >> 6] |= (p[stride * i + offset].low & 1) << UInt64(i & 63) }
+        }
+        return BitVector(count: count, words: words)
+    }
+
+    /// Sender side of `m` bit random OTs from COTs: `(m0, m1)`.
+    func cotBitOTsSend(_ m: Int) throws(SecureCompareError) -> (m0: BitVector, m1: BitVector) {
+        let pads = senderPads(try cotSender!.take(m))
+        return (Engine.lowBits(pads, count: m, stride: 2, offset: 0), Engine.lowBits(pads, count: m, stride: 2, offset: 1))
+    }
+
+    /// Receiver side of `m` bit random OTs from COTs: random choices `c` and `m_c`.
+    func cotBitOTsReceive(_ m: Int) throws(SecureCompareError) -> (choices: BitVector, chosen: BitVector) {
+        let batch = try cotReceiver!.take(m)
+        return (batch.choices, Engine.lowBits(receiverPads(batch), count: m, stride: 1, offset: 0))
+    }
+
+    /// Masks of the entries whose index has bit `i` set, for `eb`-bit entries in a 64-bit word:
+    /// `segmentMasks[eb - 1][i]` (`eb` 1 ... 32, `i` 0 ..< 6).
+    static let segmentMasks: [[UInt64]] = (1...32).map { eb in
+        (0..<6).map { i in
+            var mask: UInt64 = 0
+            for v in 0..<(64 / eb) where (v >> i) & 1 == 1 { mask |= ((1 << UInt64(eb)) - 1) << UInt64(v * eb) }
+            return mask
+        }
+    }
+
+    /// Server side of 1-out-of-2^m OT from COTs: instance `e` offers `2^widths[e]` entries of
+    /// `entryBits(e)` bits packed by `table(e)` (entry `v` at bit `v entryBits(e)`).
+    func cotOneOfNSend(widths: [Int], entryBits: (Int) -> Int, table: (Int) -> UInt64) throws(SecureCompareError) {
+        let total = widths.reduce(0, +)
+        let batch = try cotSender!.take(total)
+        let flips = try BitVector(bytes: channel.receive(.otChoices), count: total)
+        let pads = senderPads(batch)
+        var packed = [UInt64](repeating: 0, count: widths.count)
+        pads.withUnsafeBufferPointer { r in
+            var o = 0
+            for (e, m) in widths.enumerated() {
+                let eb = entryBits(e), masks = Engine.segmentMasks[eb - 1]
+                precondition(m >= 1 && m <= 5 && (1 << m) * eb <= 64)
+                var pad: UInt64 = 0
+                for i in 0..<m {
+                    // Pair swapped where the receiver flipped its choice: R^{c} for c = d ^ b.
+                    let d = flips[o + i] ? 1 : 0
+                    let r0 = r[2 * (o + i) + d].low, r1 = r[2 * (o + i) + 1 - d].low
+                    pad ^= (r0 & ~masks[i]) | (r1 & masks[i])
+                }
+                packed[e] = pad
+                o += m
+            }
+        }
+        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, packedPads: packed, table: table))
+    }
+
+    /// Client side: entry `choices[e]` of instance `e` (see `cotOneOfNSend`).
+    func cotOneOfNReceive(choices: [UInt64], widths: [Int], entryBits: (Int) -> Int) throws(SecureCompareError) -> [UInt64] {
+        let total = widths.reduce(0, +)
+        let batch = try cotReceiver!.take(total)
+        var flips = [UInt64](repeating: 0, count: (total + 63) / 64)
+        var o = 0
+        for (e, m) in widths.enumerated() {
+            for i in 0..<m {
+                let bit = (choices[e] >> UInt64(i)) & 1 ^ (batch.choices[o + i] ? 1 : 0)
+                flips[(o + i) >> 6] |= bit << UInt64((o + i) & 63)
+            }
+            o += m
+        }
+        try channel.send(.otChoices, BitVector(count: total, words: flips).bytes)
+        let strings = receiverPads(batch)
+        var pads = [Block](repeating: .zero, count: widths.count)
+        o = 0
+        for (e, m) in widths.enumerated() {
+            var x: UInt64 = 0
+            for i in 0..<m { x ^= strings[o + i].low }
+            pads[e] = Block(low: x >> UInt64(Int(choices[e]) * entryBits(e)), high: 0)
+            o += m
+        }
+        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
+                                       payload: channel.receive(.otMessages))
+    }
+}
