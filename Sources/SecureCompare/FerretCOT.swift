@@ -80,15 +80,23 @@ public final class FerretCOTSender {
         return COTBatch(blocks: blocks, choices: BitVector(count: 0), firstTweak: first)
     }
 
-    func iterate(demand: Int) throws(SecureCompareError) {
-        let p = reserveSet ?? .small
-        var base = reserve
-        if reserveSet == nil {
-            base = [Block](repeating: .zero, count: p.baseCount)
-            _ = try bootstrap.extend(p.baseCount) { rows, j0 in
-                for (k, r) in rows.enumerated() { base[j0 + k] = r }
-            }
+    /// Draws the first iteration's base (47,709 IKNP COTs, about 764 KB from the receiver) now,
+    /// e.g. during session setup, instead of at the first `take`; no-op once drawn.
+    public func prepare() throws(SecureCompareError) {
+        guard reserveSet == nil else { return }
+        let p = FerretParameters.small
+        var base = [Block](repeating: .zero, count: p.baseCount)
+        _ = try bootstrap.extend(p.baseCount) { rows, j0 in
+            for (k, r) in rows.enumerated() { base[j0 + k] = r }
         }
+        reserve = base
+        reserveSet = p
+    }
+
+    func iterate(demand: Int) throws(SecureCompareError) {
+        try prepare()
+        let p = reserveSet!
+        let base = reserve
         pool = []
         var out = [Block](repeating: .zero, count: p.n)
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
@@ -156,16 +164,24 @@ public final class FerretCOTReceiver {
         return COTBatch(blocks: blocks, choices: parts.count == 1 ? parts[0] : BitVector.concatenate(parts), firstTweak: first)
     }
 
-    func iterate(demand: Int) throws(SecureCompareError) {
-        let p = reserveSet ?? .small
-        var base = reserve, baseChoices = reserveChoices
-        if reserveSet == nil {
-            baseChoices = BitVector.random(count: p.baseCount, rng: &rng)
-            base = [Block](repeating: .zero, count: p.baseCount)
-            _ = try bootstrap.extend(baseChoices) { rows, j0 in
-                for (k, r) in rows.enumerated() { base[j0 + k] = r }
-            }
+    /// Draws the first iteration's base from IKNP now (see `FerretCOTSender.prepare`).
+    public func prepare() throws(SecureCompareError) {
+        guard reserveSet == nil else { return }
+        let p = FerretParameters.small
+        let choices = BitVector.random(count: p.baseCount, rng: &rng)
+        var base = [Block](repeating: .zero, count: p.baseCount)
+        _ = try bootstrap.extend(choices) { rows, j0 in
+            for (k, r) in rows.enumerated() { base[j0 + k] = r }
         }
+        reserve = base
+        reserveChoices = choices
+        reserveSet = p
+    }
+
+    func iterate(demand: Int) throws(SecureCompareError) {
+        try prepare()
+        let p = reserveSet!
+        let base = reserve, baseChoices = reserveChoices
         pool = []
         var out = [Block](repeating: .zero, count: p.n)
         var bits = [UInt64](repeating: 0, count: p.n / 64)

@@ -2,11 +2,14 @@
 /// CCS 2020): a `k x n` matrix over GF(2) with `d = 10` entries per column; output `i` XORs the
 /// rows `indices(i)` of a `k`-vector.
 ///
-/// The code is public, so its indices come from a fast non-secret generator: SplitMix64
-/// (Steele, Lea, Flood, OOPSLA 2014) at positions `5 i ..< 5 i + 5` of the stream of `seed`,
-/// each 64-bit word giving two indices `(x * k) >> 32` from its 32-bit halves (bias below
-/// `k / 2^32`, immaterial for a public code). Indices of one output are independent, as in the
-/// reference: a repeated index (probability about `45 / k` per output) cancels in the XOR.
+/// The code is public, so its indices come from a fast non-secret generator: the SplitMix64
+/// finalizer (Steele, Lea, Flood, OOPSLA 2014) of `seed + i * 0x9E3779B97F4A7C15` seeds a 64-bit
+/// linear congruential generator (Knuth's MMIX constants), and each of its next `d` states
+/// gives one index `(hi32 * k) >> 32` from its high 32 bits (bias below `k / 2^32`, immaterial
+/// for a public code). Few operations per index keep the `d` loads of an output in flight
+/// together: the expansion is bound by random reads of the `k`-vector (9.4 MB for the main
+/// set). Indices of one output are drawn independently, as in the reference: a repeated index
+/// (probability about `45 / k` per output) cancels in the XOR.
 /// Both parties derive the same code from the same seed; nothing is sent.
 public struct LPNCode: Sendable, Equatable {
     /// Entries per output.
@@ -35,11 +38,9 @@ public struct LPNCode: Sendable, Equatable {
     @inline(__always)
     func forEachIndex(_ i: Int, _ body: (Int) -> Void) {
         let k64 = UInt64(k)
-        var state = seed &+ UInt64(5 * i) &* 0x9E37_79B9_7F4A_7C15
-        for _ in 0..<5 {
-            state = state &+ 0x9E37_79B9_7F4A_7C15
-            let x = LPNCode.mix(state)
-            body(Int(((x & 0xFFFF_FFFF) &* k64) >> 32))
+        var x = LPNCode.mix(seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+        for _ in 0..<LPNCode.d {
+            x = x &* 0x5851_F42D_4C95_7F2D &+ 0x1405_7B7E_F767_814F
             body(Int(((x >> 32) &* k64) >> 32))
         }
     }

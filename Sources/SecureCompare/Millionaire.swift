@@ -1,5 +1,6 @@
 /// The millionaires' protocol in the CrypTFlow2 style: XOR shares of `[x > y]` for `l`-bit `x`
-/// (server) and `y` (client), batched over many pairs.
+/// (server) and `y` (client), batched over many pairs. This is the form of the IKNP/KK13
+/// supply; the silent supply chains its leaves instead (`chainedGreaterThan`).
 ///
 /// Inputs split into `ceil(l / leafBits)` blocks of nearly equal width (at most `leafBits` bits;
 /// the wider ones lowest, e.g. 4, 3, 3 for `l = 10`: a leaf of `w` bits costs the server `2^w`
@@ -13,11 +14,7 @@
 /// Cost per pair for `l = 10`, `leafBits = 4`: 3 KK13 instances (96 bytes, 32 sender hashes),
 /// 32 table entries of 2 bits (8 bytes), 2 ANDs (about 33 bytes and 4 bit OTs each).
 extension Engine {
-    /// Leaf width with KK13 (1-out-of-16 extension).
     static let leafBits = 4
-    /// Leaf width with the silent supply: a 5-bit leaf costs 5 COTs and 10 sender hashes
-    /// (`COTDerivations`), so wider leaves mean fewer ANDs at the same hashing per bit.
-    static let silentLeafBits = 5
     /// Values compared per batch inside `msb`.
     static let chunk = 1 << 16
 
@@ -27,9 +24,8 @@ extension Engine {
         let n = values.count
         if n == 0 { return BitVector(count: 0) }
         channel.setPhase("millionaire")
-        let silent = supply == .silent
-        let leafBits = silent ? Engine.silentLeafBits : Engine.leafBits
-        let blocks = (l + leafBits - 1) / leafBits
+        if supply == .silent { return try chainedGreaterThan(values, bits: l) }
+        let blocks = (l + Engine.leafBits - 1) / Engine.leafBits
         let widths = (0..<blocks).map { l / blocks + ($0 < l % blocks ? 1 : 0) }
         let offsets = (0..<blocks).map { j in widths[0..<j].reduce(0, +) }
         // Leaves, block-major: leaf (j, i) at index j * n + i.
@@ -45,31 +41,21 @@ extension Engine {
             // Entry v of instance (j, i): ([x_j > v] ^ alpha, [x_j = v] ^ beta) as two bits. The
             // unmasked row of a leaf value x is looked up (rows[x], entry v at bits 2v, 2v + 1);
             // the mask pair alpha | beta << 1 repeats in every entry (times 0x55...55).
-            // With the silent supply the lowest block's entries are the gt bit alone (its eq is
-            // never used): gtRows[x] has bit v set iff x > v, and the mask bit repeats everywhere.
-            var rows = [UInt64](repeating: 0, count: 1 << leafBits), gtRows = rows
+            var rows = [UInt64](repeating: 0, count: 1 << Engine.leafBits)
             for x in rows.indices {
                 for v in rows.indices {
                     let entry: UInt64 = (x > v ? 1 : 0) | (x == v ? 2 : 0)
                     rows[x] |= entry << UInt64(2 * v)
-                    gtRows[x] |= (x > v ? 1 : 0) << UInt64(v)
                 }
             }
             let alphaWords = alphas.map(\.words), betaWords = betas.map(\.words)
-            let entryBits = { (e: Int) -> Int in silent && e < n ? 1 : 2 }
-            let table = { (e: Int) -> UInt64 in
+            try kkSend(widths: instanceWidths, entryBits: 2) { e in
                 let j = e / n, i = e % n
                 let w = widths[j]
                 let xj = Int((values[i] >> UInt64(offsets[j])) & ((1 << UInt64(w)) - 1))
                 let a = alphaWords[j][i >> 6] >> UInt64(i & 63) & 1, b = betaWords[j][i >> 6] >> UInt64(i & 63) & 1
-                let span = entryBits(e) * (1 << w)
-                let row = entryBits(e) == 1 ? gtRows[xj] ^ (0 &- a) : rows[xj] ^ (a | b << 1) &* 0x5555_5555_5555_5555
-                return row & (span == 64 ? .max : (1 << UInt64(span)) - 1)
-            }
-            if silent {
-                try cotOneOfNSend(widths: instanceWidths, entryBits: entryBits, table: table)
-            } else {
-                try kkSend(widths: instanceWidths, entryBits: 2, table: table)
+                let span = 2 * (1 << w)
+                return (rows[xj] ^ (a | b << 1) &* 0x5555_5555_5555_5555) & (span == 64 ? .max : (1 << UInt64(span)) - 1)
             }
             gt = alphas
             eq = betas
@@ -80,9 +66,7 @@ extension Engine {
                 let w = widths[j]
                 for i in 0..<n { choices.append((values[i] >> UInt64(offsets[j])) & ((1 << UInt64(w)) - 1)) }
             }
-            let entries = silent
-                ? try cotOneOfNReceive(choices: choices, widths: instanceWidths, entryBits: { $0 < n ? 1 : 2 })
-                : try kkReceive(choices: choices, widths: instanceWidths, entryBits: 2)
+            let entries = try kkReceive(choices: choices, widths: instanceWidths, entryBits: 2)
             for j in 0..<blocks {
                 // Bit 0 of each entry is the gt share, bit 1 the eq share: packed 64 at a time.
                 var g = [UInt64](repeating: 0, count: (n + 63) / 64), e = g
