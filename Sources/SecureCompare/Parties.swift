@@ -60,18 +60,21 @@ public final class ComparisonServer {
 
     /// Contributes to the client's `OR` of the shared bits; the server learns nothing.
     public func revealOR(_ shares: BitVector) throws(SecureCompareError) {
-        let share = try engine.or(shares)
-        engine.channel.setPhase("output")
-        try engine.channel.send(.output, [share ? 1 : 0])
+        _ = try engine.openToClient(engine.or(shares))
     }
 
     /// The whole comparison step: with `a_i` here and `b_i` at the client, the client learns
     /// whether any `a_i + b_i mod 2^bits` is non-negative as a signed `bits`-bit number.
+    /// Runs in chunks of 2^16 values (bounded working memory, see `anyNonNegative(chunks:bits:)`).
     public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) {
-        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
-        // v >= 0 iff msb(v) = 0: negate the MSB shares (the server flips).
-        let msb = try engine.msb(shares, bits: bits)
-        try revealOR(~msb)
+        try anyNonNegative(chunks: Engine.chunks(shares), bits: bits)
+    }
+
+    /// The comparison step over shares produced chunk by chunk (the client passes chunks of the
+    /// same sizes in the same order): memory is bounded by one chunk, whatever the total.
+    /// - Throws: `SecureCompareError.invalidArgument` when there are no values.
+    public func anyNonNegative<S: Sequence>(chunks: S, bits: Int) throws(SecureCompareError) where S.Element == [UInt64] {
+        _ = try engine.openToClient(engine.nonNegativeShare(chunks: chunks, bits: bits))
     }
 
     /// The channel's byte counters.
@@ -121,19 +124,19 @@ public final class ComparisonClient {
 
     /// The OR of the shared bits, opened to this party only.
     public func revealOR(_ shares: BitVector) throws(SecureCompareError) -> Bool {
-        let share = try engine.or(shares)
-        engine.channel.setPhase("output")
-        let theirs = try engine.channel.receive(.output)
-        guard theirs.count == 1, theirs[0] <= 1 else { throw SecureCompareError.malformed("output share") }
-        return share != (theirs[0] == 1)
+        try engine.openToClient(engine.or(shares))!
     }
 
     /// Whether any `a_i + b_i mod 2^bits` (server's `a_i`, this party's `b_i`) is non-negative
-    /// as a signed `bits`-bit number. Returns one bit, nothing else.
+    /// as a signed `bits`-bit number. Returns one bit, nothing else. Runs in chunks of 2^16.
     public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) -> Bool {
-        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
-        let msb = try engine.msb(shares, bits: bits)
-        return try revealOR(msb)
+        try anyNonNegative(chunks: Engine.chunks(shares), bits: bits)
+    }
+
+    /// The comparison step over shares produced chunk by chunk (as the server's chunks).
+    /// - Throws: `SecureCompareError.invalidArgument` when there are no values.
+    public func anyNonNegative<S: Sequence>(chunks: S, bits: Int) throws(SecureCompareError) -> Bool where S.Element == [UInt64] {
+        try engine.openToClient(engine.nonNegativeShare(chunks: chunks, bits: bits))!
     }
 
     /// The channel's byte counters.
