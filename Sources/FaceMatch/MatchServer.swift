@@ -91,7 +91,7 @@ public final class MatchServer: Sendable {
         let keyBytes = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.publicKey) }
         let publicKey = try FaceMatchError.wrap { () throws(BFVError) in try PublicKey(serialized: keyBytes, context: context) }
         let comparison = ComparisonServer(channel: channel, rng: rng.split())
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup(expectedValues: reply.count) }
         var answered = 0
         while true {
             channel.setPhase("query")

@@ -72,7 +72,7 @@ final class Engine {
 
     /// Base OTs and OT-extension setup (once per session): one exchange of 128 + 256 base OTs
     /// keys both the IKNP and the KK13 extension; the server is the base-OT receiver of both.
-    func setup() throws(SecureCompareError) {
+    func setup(expectedValues: Int?) throws(SecureCompareError) {
         channel.setPhase("ot-setup")
         if let sender, let kk = kkSender {
             let keys = try BaseOT.receive(choices: (0..<128).map { sender.s.bit($0) } + kk.choices, channel: channel, rng: &rng)
@@ -85,8 +85,10 @@ final class Engine {
             kk.columns0 = pairs[128...].map { IKNP.generator($0.0) }
             kk.columns1 = pairs[128...].map { IKNP.generator($0.1) }
         }
-        // The silent supply's first base COTs come from IKNP now, so queries pay only iterations.
-        if supply == .silent {
+        // The silent supply's first base COTs come from IKNP now, so queries pay only iterations,
+        // unless the session is expected to need fewer COTs than IKNP serves more cheaply
+        // (about 14 COTs per compared value and OR input at l = 11; 16 is the estimate).
+        if supply == .silent, (expectedValues ?? .max) > FerretSchedule.directLimit / 16 {
             try cotSender?.prepare()
             try cotReceiver?.prepare()
         }

@@ -21,6 +21,11 @@ public struct COTBatch: Sendable {
 /// receiver, `v_u` at the sender): the receiver outputs `x = u A ^ e` and `z = w_u A ^ r`, the
 /// sender `y = v_u A ^ s`, so `z = y ^ x Δ`, with `x` pseudorandom under LPN with regular noise.
 ///
+/// Small sessions: until the first iteration runs, a `take` that keeps the session's total
+/// within `FerretSchedule.directLimit` COTs is served by the IKNP rows themselves (16 bytes
+/// each, no fixed cost), so a small database never pays for an iteration; `prepare()` (e.g. at
+/// session setup) or a larger demand starts the iterations for good.
+///
 /// Bootstrapping: each iteration keeps its first `k' + t' h'` outputs as the base of the next
 /// (of parameters `(n', k', t', h')` chosen by the `FerretSchedule` from the counts both sides
 /// share); only the first iteration (always the small set: 47,709 COTs) draws its base from
@@ -68,6 +73,15 @@ public final class FerretCOTSender {
         let first = FerretTweak.served | served
         var blocks = [Block]()
         blocks.reserveCapacity(count)
+        if reserveSet == nil && served + UInt64(count) <= UInt64(FerretSchedule.directLimit) {
+            // A small session: the IKNP rows themselves (q_j = t_j ^ r_j s: COTs with Δ = s).
+            blocks = [Block](repeating: .zero, count: count)
+            _ = try bootstrap.extend(count) { rows, j0 in
+                for (k, r) in rows.enumerated() { blocks[j0 + k] = r }
+            }
+            served += UInt64(count)
+            return COTBatch(blocks: blocks, choices: BitVector(count: 0), firstTweak: first)
+        }
         var remaining = count
         while remaining > 0 {
             if poolNext == pool.count { try iterate(demand: remaining) }
@@ -150,6 +164,16 @@ public final class FerretCOTReceiver {
         let first = FerretTweak.served | served
         var blocks = [Block]()
         blocks.reserveCapacity(count)
+        if reserveSet == nil && served + UInt64(count) <= UInt64(FerretSchedule.directLimit) {
+            // A small session: IKNP rows t_j with random choice bits r_j (see the sender).
+            let choices = BitVector.random(count: count, rng: &rng)
+            blocks = [Block](repeating: .zero, count: count)
+            _ = try bootstrap.extend(choices) { rows, j0 in
+                for (k, r) in rows.enumerated() { blocks[j0 + k] = r }
+            }
+            served += UInt64(count)
+            return COTBatch(blocks: blocks, choices: choices, firstTweak: first)
+        }
         var parts: [BitVector] = []
         var remaining = count
         while remaining > 0 {

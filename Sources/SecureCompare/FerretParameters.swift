@@ -40,6 +40,10 @@ public struct FerretParameters: Sendable, Equatable, CustomStringConvertible {
 public enum FerretSchedule: Sendable, Equatable {
     case adaptive, small, main
 
+    /// COTs a session may draw straight from IKNP before the first iteration: below this, IKNP
+    /// (16 bytes per COT) costs less than the bootstrap and one small iteration (1.15 MB).
+    public static let directLimit = 65_536
+
     /// The set of the next iteration after `served` COTs with `demand` more requested (the
     /// same on both sides: both see the same counts).
     func next(served: UInt64, demand: Int) -> FerretParameters {

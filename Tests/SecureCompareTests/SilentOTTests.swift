@@ -92,20 +92,41 @@ struct SilentOTTests {
     }
 
     /// Runs a Ferret sender and receiver over IKNP; returns both sides' batches and channels.
-    func ferret(schedule: FerretSchedule, takes: [Int], seed: UInt64) throws -> ([COTBatch], [COTBatch], InMemoryChannel, InMemoryChannel) {
+    /// With `prepare`, the iterations start at once; without, small takes come from IKNP first.
+    func ferret(schedule: FerretSchedule, takes: [Int], seed: UInt64, prepare: Bool = true) throws -> ([COTBatch], [COTBatch], InMemoryChannel, InMemoryChannel) {
         try runParties({ ch in
             let iknp = OTExtensionSender(channel: ch, rng: testRNG(seed))
             try iknp.setup()
             ch.setPhase("ferret")
             let s = FerretCOTSender(bootstrap: iknp, rng: testRNG(seed + 1), schedule: schedule)
+            if prepare { try s.prepare() }
             return try takes.map { n throws(SecureCompareError) in try s.take(n) }
         }, { ch in
             let iknp = OTExtensionReceiver(channel: ch, rng: testRNG(seed + 2))
             try iknp.setup()
             ch.setPhase("ferret")
             let r = FerretCOTReceiver(bootstrap: iknp, rng: testRNG(seed + 3), schedule: schedule)
+            if prepare { try r.prepare() }
             return try takes.map { n throws(SecureCompareError) in try r.take(n) }
         })
+    }
+
+    /// IKNP bytes from receiver to sender for `m` extensions: 16 per padded OT, 5 per frame of 2^15.
+    func iknpBytes(_ m: Int) -> Int {
+        let padded = (m + 127) / 128 * 128
+        return 16 * padded + 5 * ((padded + 32767) / 32768)
+    }
+
+    @Test("small sessions: takes within the direct limit are IKNP rows, correlated with the same Δ as the iterations after them")
+    func directThenIterations() throws {
+        let takes = [10, 5000, FerretSchedule.directLimit - 5011, 1, 70_000]  // the fourth fills the limit, the fifth iterates
+        let (s, r, cs, cr) = try ferret(schedule: .small, takes: takes, seed: 350, prepare: false)
+        let (bad, ones, _) = correlation(s, r)
+        #expect(bad == 0 && ones > 0)
+        #expect(zip(s.dropFirst(), s).allSatisfy { $0.firstTweak == $1.firstTweak + UInt64($1.blocks.count) })
+        let direct = takes.prefix(4).reduce(0) { $0 + iknpBytes($1) }
+        #expect(cr.statistics.phases["ferret"]?.sent == direct + iknpBytes(FerretParameters.small.baseCount))
+        #expect(cs.statistics.phases["ferret"]?.sent == FerretParameters.small.bytes)
     }
 
     /// Checks `w = v ^ b Δ` for one unknown nonzero Δ; returns (mismatches, ones).
@@ -139,9 +160,8 @@ struct SilentOTTests {
         #expect(abs(Double(ones) / Double(total) - 0.5) < 0.005, "ones \(ones) of \(total)")
         // Tweaks run on across batches.
         #expect(s[1].firstTweak == s[0].firstTweak + 1 && s[3].firstTweak == s[2].firstTweak + UInt64(takes[2]))
-        // Bytes: the IKNP bootstrap (16 per padded OT, 5 per frame of 2^15) and 4 iterations.
-        let padded = (small.baseCount + 127) / 128 * 128
-        let iknp = 16 * padded + 5 * ((padded + 32767) / 32768)
+        // Bytes: the IKNP bootstrap and 4 iterations.
+        let iknp = iknpBytes(small.baseCount)
         #expect(cr.statistics.phases["ferret"]?.sent == iknp)
         #expect(cs.statistics.phases["ferret"]?.sent == 4 * small.bytes)
         #expect(cs.statistics.phases["ferret"]?.received == iknp)
