@@ -23,40 +23,40 @@
 /// entry: the sender hashes `2m` times per instance, the receiver `m`.
 /// Bytes: receiver to sender `ceil(M / 8) + 5` for `M` OTs; sender to receiver the tables.
 extension Engine {
-    /// The sender's pads of a batch: `R_i^0` at `2i`, `R_i^1` at `2i + 1`.
-    func senderPads(_ batch: COTBatch) -> [Block] {
-        let delta = cotSender!.delta
-        return batch.blocks.withUnsafeBufferPointer {
-            OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: $0.baseAddress, offset: delta, paired: true), count: 2 * batch.blocks.count)
-        }
-    }
-
-    /// The receiver's pads of a batch: `R_i^{b_i}` at `i`.
-    func receiverPads(_ batch: COTBatch) -> [Block] {
-        batch.blocks.withUnsafeBufferPointer {
-            OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: $0.baseAddress, offset: .zero, paired: false), count: batch.blocks.count)
+    /// Calls `body` with the pads of a batch: at the sender `R_i^0` at `2i` and `R_i^1` at
+    /// `2i + 1`, at the receiver `R_i^{b_i}` at `i`. The pads live in a scratch buffer the
+    /// engine keeps (no fresh pages per batch); valid during the call.
+    func withPads<R>(_ batch: COTBatch, _ body: (UnsafePointer<Block>) -> R) -> R {
+        let sender = party == .server, count = (sender ? 2 : 1) * batch.blocks.count
+        if padScratch.count < count { padScratch = [Block](repeating: .zero, count: count) }
+        let delta = sender ? cotSender!.delta : .zero
+        return padScratch.withUnsafeMutableBufferPointer { out in
+            batch.blocks.withUnsafeBufferPointer { b in
+                OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: b.baseAddress, offset: delta, paired: sender),
+                            count: count, into: out.baseAddress!)
+            }
+            return body(UnsafePointer(out.baseAddress!))
         }
     }
 
     /// The low bit of `pads[stride * i + offset]` for `i < count`, packed.
-    static func lowBits(_ pads: [Block], count: Int, stride: Int, offset: Int) -> BitVector {
+    static func lowBits(_ pads: UnsafePointer<Block>, count: Int, stride: Int, offset: Int) -> BitVector {
         var words = [UInt64](repeating: 0, count: (count + 63) / 64)
-        pads.withUnsafeBufferPointer { p in
-            for i in 0..<count { words[i >> 6] |= (p[stride * i + offset].low & 1) << UInt64(i & 63) }
-        }
+        for i in 0..<count { words[i >> 6] |= (pads[stride * i + offset].low & 1) << UInt64(i & 63) }
         return BitVector(count: count, words: words)
     }
 
     /// Sender side of `m` bit random OTs from COTs: `(m0, m1)`.
     func cotBitOTsSend(_ m: Int) throws(SecureCompareError) -> (m0: BitVector, m1: BitVector) {
-        let pads = senderPads(try cotSender!.take(m))
-        return (Engine.lowBits(pads, count: m, stride: 2, offset: 0), Engine.lowBits(pads, count: m, stride: 2, offset: 1))
+        withPads(try cotSender!.take(m)) { pads in
+            (Engine.lowBits(pads, count: m, stride: 2, offset: 0), Engine.lowBits(pads, count: m, stride: 2, offset: 1))
+        }
     }
 
     /// Receiver side of `m` bit random OTs from COTs: random choices `c` and `m_c`.
     func cotBitOTsReceive(_ m: Int) throws(SecureCompareError) -> (choices: BitVector, chosen: BitVector) {
         let batch = try cotReceiver!.take(m)
-        return (batch.choices, Engine.lowBits(receiverPads(batch), count: m, stride: 1, offset: 0))
+        return (batch.choices, withPads(batch) { Engine.lowBits($0, count: m, stride: 1, offset: 0) })
     }
 
     /// Masks of the entries whose index has bit `i` set, for `eb`-bit entries in a 64-bit word:
@@ -75,9 +75,8 @@ extension Engine {
         let total = widths.reduce(0, +)
         let batch = try cotSender!.take(total)
         let flips = try BitVector(bytes: channel.receive(.otChoices), count: total)
-        let pads = senderPads(batch)
         var packed = [UInt64](repeating: 0, count: widths.count)
-        pads.withUnsafeBufferPointer { r in
+        withPads(batch) { r in
             var o = 0
             for (e, m) in widths.enumerated() {
                 let eb = entryBits(e), masks = Engine.segmentMasks[eb - 1]
@@ -110,14 +109,15 @@ extension Engine {
             o += m
         }
         try channel.send(.otChoices, BitVector(count: total, words: flips).bytes)
-        let strings = receiverPads(batch)
         var pads = [Block](repeating: .zero, count: widths.count)
-        o = 0
-        for (e, m) in widths.enumerated() {
-            var x: UInt64 = 0
-            for i in 0..<m { x ^= strings[o + i].low }
-            pads[e] = Block(low: x >> UInt64(Int(choices[e]) * entryBits(e)), high: 0)
-            o += m
+        withPads(batch) { strings in
+            var o = 0
+            for (e, m) in widths.enumerated() {
+                var x: UInt64 = 0
+                for i in 0..<m { x ^= strings[o + i].low }
+                pads[e] = Block(low: x >> UInt64(Int(choices[e]) * entryBits(e)), high: 0)
+                o += m
+            }
         }
         return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
                                        payload: channel.receive(.otMessages))

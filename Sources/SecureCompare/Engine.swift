@@ -36,6 +36,8 @@ final class Engine {
     let cotReceiver: FerretCOTReceiver?
     /// Instances of 1-out-of-N OT used so far (hash tweak domain).
     var oneOfNCount: UInt64 = 0
+    /// Scratch for the hashed pads of COT batches (see `withPads`).
+    var padScratch: [Block] = []
     /// Unused triples (a, b, c) with `c = a & b` across the parties.
     var pool = (a: BitVector(count: 0), b: BitVector(count: 0), c: BitVector(count: 0))
 

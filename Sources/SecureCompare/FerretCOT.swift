@@ -111,8 +111,10 @@ public final class FerretCOTSender {
         try prepare()
         let p = reserveSet!
         let base = reserve
+        // The spent pool's storage takes the new outputs (no fresh pages to fault in and zero).
+        var out = pool
         pool = []
-        var out = [Block](repeating: .zero, count: p.n)
+        if out.count != p.n { out = [Block](repeating: .zero, count: p.n) }
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in
             try out.withUnsafeMutableBufferPointer { (o) throws(SecureCompareError) in
@@ -206,9 +208,15 @@ public final class FerretCOTReceiver {
         try prepare()
         let p = reserveSet!
         let base = reserve, baseChoices = reserveChoices
+        var out = pool, bits = poolChoices.words
         pool = []
-        var out = [Block](repeating: .zero, count: p.n)
-        var bits = [UInt64](repeating: 0, count: p.n / 64)
+        poolChoices = BitVector(count: 0)
+        if out.count != p.n { out = [Block](repeating: .zero, count: p.n) }
+        if bits.count == p.n / 64 {
+            bits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else {
+            bits = [UInt64](repeating: 0, count: p.n / 64)
+        }
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
         let levelChoices = baseChoices.slice(p.k ..< p.baseCount)
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in
