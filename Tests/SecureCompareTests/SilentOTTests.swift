@@ -167,6 +167,30 @@ struct SilentOTTests {
         #expect(cs.statistics.phases["ferret"]?.received == iknp)
     }
 
+    @Test("silent MSB bytes are exact: per block one frame of derandomization bits up and one of tables down, plus one iteration")
+    func msbBytes() throws {
+        let n = 1000, l = 11
+        var g = testRNG(360)
+        let a = (0..<n).map { _ in g.next() & 2047 }, b = (0..<n).map { _ in g.next() & 2047 }
+        let (sa, sb, cs, cc) = try runParties({ ch in
+            let s = ComparisonServer(channel: ch, rng: testRNG(361))
+            try s.setup()
+            return try s.msbShares(a, bits: l)
+        }, { ch in
+            let c = ComparisonClient(channel: ch, rng: testRNG(362))
+            try c.setup()
+            return try c.msbShares(b, bits: l)
+        })
+        let m = sa ^ sb
+        #expect((0..<n).allSatisfy { m[$0] == ((a[$0] + b[$0]) & 2047 >= 1024) })
+        // l - 1 = 10 bits in blocks of 4, 3 + 1 and 3 + 1 choice bits: 12 COTs per value, one
+        // small iteration (run inside the millionaires' phase), 16-bit tables.
+        let up = 3 * (5 + (4 * n + 7) / 8), down = 3 * (5 + (16 * n + 7) / 8) + FerretParameters.small.bytes
+        #expect(cc.statistics.phases["millionaire"]?.sent == up)
+        #expect(cs.statistics.phases["millionaire"]?.sent == down)
+        #expect(cs.statistics.phases["millionaire"]?.received == up)
+    }
+
     @Test("main set: one full main iteration (after the small bootstrap) is correlated, choice bits balanced")
     func mainIteration() throws {
         let small = FerretParameters.small, main = FerretParameters.main
