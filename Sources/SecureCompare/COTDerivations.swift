@@ -26,16 +26,16 @@ extension Engine {
     /// Calls `body` with the pads of a batch: at the sender `R_i^0` at `2i` and `R_i^1` at
     /// `2i + 1`, at the receiver `R_i^{b_i}` at `i`. The pads live in a scratch buffer the
     /// engine keeps (no fresh pages per batch); valid during the call.
-    func withPads<R>(_ batch: COTBatch, _ body: (UnsafePointer<Block>) -> R) -> R {
+    func withPads<R, E: Error>(_ batch: COTBatch, _ body: (UnsafePointer<Block>) throws(E) -> R) throws(E) -> R {
         let sender = party == .server, count = (sender ? 2 : 1) * batch.blocks.count
         if padScratch.count < count { padScratch = [Block](repeating: .zero, count: count) }
         let delta = sender ? cotSender!.delta : .zero
-        return padScratch.withUnsafeMutableBufferPointer { out in
+        return try padScratch.withUnsafeMutableBufferPointer { (out) throws(E) -> R in
             batch.blocks.withUnsafeBufferPointer { b in
                 OTHash.hash(OTHash.ConsecutiveBlocks(first: batch.firstTweak, blocks: b.baseAddress, offset: delta, paired: sender),
                             count: count, into: out.baseAddress!)
             }
-            return body(UnsafePointer(out.baseAddress!))
+            return try body(UnsafePointer(out.baseAddress!))
         }
     }
 
@@ -60,8 +60,8 @@ extension Engine {
     }
 
     /// Masks of the entries whose index has bit `i` set, for `eb`-bit entries in a 64-bit word:
-    /// `segmentMasks[eb - 1][i]` (`eb` 1 ... 32, `i` 0 ..< 6).
-    static let segmentMasks: [[UInt64]] = (1...32).map { eb in
+    /// `segmentMasks[6 (eb - 1) + i]` (`eb` 1 ... 32, `i` 0 ..< 6).
+    static let segmentMasks: [UInt64] = (1...32).flatMap { eb in
         (0..<6).map { i in
             var mask: UInt64 = 0
             for v in 0..<(64 / eb) where (v >> i) & 1 == 1 { mask |= ((1 << UInt64(eb)) - 1) << UInt64(v * eb) }
@@ -72,24 +72,33 @@ extension Engine {
     /// Server side of 1-out-of-2^m OT from COTs: instance `e` offers `2^widths[e]` entries of
     /// `entryBits(e)` bits packed by `table(e)` (entry `v` at bit `v entryBits(e)`).
     func cotOneOfNSend(widths: [Int], entryBits: (Int) -> Int, table: (Int) -> UInt64) throws(SecureCompareError) {
-        let total = widths.reduce(0, +)
+        var offsets = [Int](repeating: 0, count: widths.count + 1)
+        for (e, m) in widths.enumerated() {
+            precondition(m >= 1 && m <= 5 && (1 << m) * entryBits(e) <= 64)
+            offsets[e + 1] = offsets[e] + m
+        }
+        let total = offsets[widths.count]
         let batch = try cotSender!.take(total)
-        let flips = try BitVector(bytes: channel.receive(.otChoices), count: total)
         var packed = [UInt64](repeating: 0, count: widths.count)
-        withPads(batch) { r in
-            var o = 0
-            for (e, m) in widths.enumerated() {
-                let eb = entryBits(e), masks = Engine.segmentMasks[eb - 1]
-                precondition(m >= 1 && m <= 5 && (1 << m) * eb <= 64)
-                var pad: UInt64 = 0
-                for i in 0..<m {
-                    // Pair swapped where the receiver flipped its choice: R^{c} for c = d ^ b.
-                    let d = flips[o + i] ? 1 : 0
-                    let r0 = r[2 * (o + i) + d].low, r1 = r[2 * (o + i) + 1 - d].low
-                    pad ^= (r0 & ~masks[i]) | (r1 & masks[i])
+        // The pads are hashed before the receiver's bits arrive (they do not depend on them).
+        try withPads(batch) { (r) throws(SecureCompareError) in
+            let flips = try BitVector(bytes: channel.receive(.otChoices), count: total)
+            let masks = Engine.segmentMasks
+            packed.withUnsafeMutableBufferPointer { pk in
+                let out = SharedPointer(pk.baseAddress!)
+                parallelRanges(widths.count, minimumPerTask: 4096) { range in
+                    for e in range {
+                        let o = offsets[e], base = 6 * (entryBits(e) - 1)
+                        var pad: UInt64 = 0
+                        for i in 0..<widths[e] {
+                            // Pair swapped where the receiver flipped its choice: R^{c} for c = d ^ b.
+                            let d = flips[o + i] ? 1 : 0
+                            let r0 = r[2 * (o + i) + d].low, r1 = r[2 * (o + i) + 1 - d].low
+                            pad ^= (r0 & ~masks[base + i]) | (r1 & masks[base + i])
+                        }
+                        out.pointer[e] = pad
+                    }
                 }
-                packed[e] = pad
-                o += m
             }
         }
         try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, packedPads: packed, table: table))
