@@ -59,35 +59,42 @@ func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: Benc
     }
     // `ot.silent`: one main Ferret iteration (after the small bootstrap iteration, untimed):
     // ns per usable COT (the slower party) and bits of traffic per usable COT; 3 samples.
-    run("ot.silent") {
-        let small = FerretParameters.small, main = FerretParameters.main
-        let bootstrap = small.n - main.baseCount, usable = main.n - main.baseCount
-        var samples: [Double] = []
-        var bytes = 0
-        for _ in 0..<3 {
-            let rendezvous = Rendezvous(), times = TimeBox()
-            let (_, s, _) = twoParty({ ch in
-                let iknp = OTExtensionSender(channel: ch, rng: .fresh())
-                try? iknp.setup()
-                let ferret = FerretCOTSender(bootstrap: iknp, rng: .fresh(), schedule: .main)
-                blackHole(try? ferret.take(bootstrap))
-                rendezvous.server()
-                ch.setPhase("measured")
-                times.server = seconds { blackHole(try? ferret.take(usable)) }
-            }, { ch in
-                let iknp = OTExtensionReceiver(channel: ch, rng: .fresh())
-                try? iknp.setup()
-                let ferret = FerretCOTReceiver(bootstrap: iknp, rng: .fresh(), schedule: .main)
-                blackHole(try? ferret.take(bootstrap))
-                rendezvous.client()
-                times.client = seconds { blackHole(try? ferret.take(usable)) }
-            })
-            samples.append(max(times.server, times.client) * 1e9 / Double(usable))
-            bytes = s.phases["measured"]?.sent ?? 0
+    // `ot.silent.small`: the same for one small iteration (the comparison's set).
+    for set in [FerretParameters.main, .small] {
+        let name = set == .main ? "ot.silent" : "ot.silent.small"
+        run(name) {
+            let small = FerretParameters.small
+            let bootstrap = small.n - set.baseCount, usable = set.n - set.baseCount
+            let schedule: FerretSchedule = set == .main ? .main : .small
+            var samples: [Double] = []
+            var bytes = 0
+            for _ in 0..<3 {
+                let rendezvous = Rendezvous(), times = TimeBox()
+                let (_, s, _) = twoParty({ ch in
+                    let iknp = OTExtensionSender(channel: ch, rng: .fresh())
+                    try? iknp.setup()
+                    let ferret = FerretCOTSender(bootstrap: iknp, rng: .fresh(), schedule: schedule)
+                    try? ferret.prepare()
+                    blackHole(try? ferret.take(bootstrap))
+                    rendezvous.server()
+                    ch.setPhase("measured")
+                    times.server = seconds { blackHole(try? ferret.take(usable)) }
+                }, { ch in
+                    let iknp = OTExtensionReceiver(channel: ch, rng: .fresh())
+                    try? iknp.setup()
+                    let ferret = FerretCOTReceiver(bootstrap: iknp, rng: .fresh(), schedule: schedule)
+                    try? ferret.prepare()
+                    blackHole(try? ferret.take(bootstrap))
+                    rendezvous.client()
+                    times.client = seconds { blackHole(try? ferret.take(usable)) }
+                })
+                samples.append(max(times.server, times.client) * 1e9 / Double(usable))
+                bytes = s.phases["measured"]?.sent ?? 0
+            }
+            samples.sort()
+            return BenchResult(name: name, ns: samples[samples.count / 2],
+                               fields: [("count", "\(usable)"), ("bits", format(Double(8 * bytes) / Double(usable)))])
         }
-        samples.sort()
-        return BenchResult(name: "ot.silent", ns: samples[samples.count / 2],
-                           fields: [("count", "\(usable)"), ("bits", format(Double(8 * bytes) / Double(usable)))])
     }
     let n = Int(options.values["batch"] ?? "\(1 << 20)") ?? (1 << 20)
     run("compare.msb") {
