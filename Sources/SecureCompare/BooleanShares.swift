@@ -6,9 +6,22 @@
 /// client to server. AND of `n` shared bit pairs: one exchange of `2n` bits each way (`5 + ceil(2n/8)`
 /// bytes per direction), plus the triples.
 extension Engine {
+    /// Triples made per COT batch on the silent supply.
+    static let tripleChunk = 1 << 16
+
     /// Makes `n` fresh triples and appends them to the pool.
     func makeTriples(_ n: Int) throws(SecureCompareError) {
         guard n > 0 else { return }
+        // Silent triples in chunks: COT batches and pads stay a few MB, reused, instead of
+        // fresh pages for millions of COTs at once.
+        if supply == .silent && n > Engine.tripleChunk {
+            var left = n
+            while left > 0 {
+                try makeTriples(min(left, Engine.tripleChunk))
+                left -= min(left, Engine.tripleChunk)
+            }
+            return
+        }
         channel.setPhase("triples")
         var a: BitVector, b: BitVector, c: BitVector
         if let sender {
