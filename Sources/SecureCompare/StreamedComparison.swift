@@ -1,10 +1,12 @@
 /// The comparison step over many values in bounded memory: chunks stream through the OT
 /// supply, the MSB and an OR of their own; the chunks' OR shares then meet in one last OR.
 ///
-/// Working memory depends on the chunk size, not on the number of values: a chunk of 2^16
-/// values takes about 12 COTs each (12.6 MB of blocks and 25 MB of sender pads) on the silent
-/// supply. Rounds per chunk: the millionaires' rounds (3 for `l = 11`) and `log2` of the chunk
-/// size for its OR. Both parties must pass chunks of equal sizes in the same order.
+/// Working memory depends on the chunk size, not on the number of values: on the silent supply
+/// a chunk of 2^16 values draws 4 COTs per value per millionaires' round (4 MB of COT blocks,
+/// 8 MB of sender pads, reused) from a pool of at most one small iteration (10 MB); one bit
+/// per chunk is kept for the last OR. Rounds per chunk: the millionaires' rounds (3 for
+/// `l = 11`) and `log2` of the chunk size for its OR. Both parties must pass chunks of equal
+/// sizes in the same order.
 extension Engine {
     /// Values per chunk of `anyNonNegative(shares:)`.
     static let streamChunk = 1 << 16
