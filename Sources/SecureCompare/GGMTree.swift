@@ -5,6 +5,8 @@
 ///
 /// PRG: `G(s) = BLAKE3-256(tag || s)` (one compression of a 24-byte message, the 8-byte `tag`
 /// fixed), left child the first 16 digest bytes, right child the next 16; four nodes per SIMD pass.
+/// The message has the shape of an `OTHash` input; `tag` is a value no counter-based OT tweak
+/// reaches (IKNP indices would need 2^54 OTs), so PRG and hash calls never share an input.
 /// Level `L` (1-based) sums: `K_L^0` = XOR of the even (left) nodes of level `L`, `K_L^1` of the
 /// odd (right) ones. Leaves are indexed left to right; bit `depth - L` of a leaf index is the
 /// direction taken at level `L` (the first level is the most significant bit).
