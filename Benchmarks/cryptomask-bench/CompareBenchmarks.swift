@@ -16,7 +16,8 @@ func twoParty(_ server: @escaping @Sendable (InMemoryChannel) -> Void, _ client:
     return (Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18, a.statistics, b.statistics)
 }
 
-/// `ot.extension` (ns per random OT), `compare.msb` (l = 11, batch 2^20), `or.tree`.
+/// `ot.extension` (ns per random OT), `ot.silent` (ns and bits per Ferret COT),
+/// `compare.msb` (l = 11, batch 2^20), `or.tree`.
 func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) {
     // `ot.extension`: the allocating API (fresh output arrays every call, so page faults of
     // 48 MB per 2^20 OTs are included); `ot.extension.reused`: `randomOTs(into:)` with one
@@ -54,6 +55,45 @@ func compareBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: Benc
             samples.sort()
             return BenchResult(name: name, ns: samples[samples.count / 2],
                                fields: [("count", "\(count)"), ("bytes", format(Double(bytes) / Double(count)))])
+        }
+    }
+    // `ot.silent`: one main Ferret iteration (after the small bootstrap iteration, untimed):
+    // ns per usable COT (the slower party) and bits of traffic per usable COT; 3 samples.
+    // `ot.silent.small`: the same for one small iteration (the comparison's set).
+    for set in [FerretParameters.main, .small] {
+        let name = set == .main ? "ot.silent" : "ot.silent.small"
+        run(name) {
+            let small = FerretParameters.small
+            let bootstrap = small.n - set.baseCount, usable = set.n - set.baseCount
+            let schedule: FerretSchedule = set == .main ? .main : .small
+            var samples: [Double] = []
+            var bytes = 0
+            for _ in 0..<3 {
+                let rendezvous = Rendezvous(), times = TimeBox()
+                let (_, s, _) = twoParty({ ch in
+                    let iknp = OTExtensionSender(channel: ch)
+                    try? iknp.setup()
+                    let ferret = FerretCOTSender(bootstrap: iknp, schedule: schedule)
+                    try? ferret.prepare()
+                    blackHole(try? ferret.take(bootstrap))
+                    rendezvous.server()
+                    ch.setPhase("measured")
+                    times.server = seconds { blackHole(try? ferret.take(usable)) }
+                }, { ch in
+                    let iknp = OTExtensionReceiver(channel: ch)
+                    try? iknp.setup()
+                    let ferret = FerretCOTReceiver(bootstrap: iknp, schedule: schedule)
+                    try? ferret.prepare()
+                    blackHole(try? ferret.take(bootstrap))
+                    rendezvous.client()
+                    times.client = seconds { blackHole(try? ferret.take(usable)) }
+                })
+                samples.append(max(times.server, times.client) * 1e9 / Double(usable))
+                bytes = s.phases["measured"]?.sent ?? 0
+            }
+            samples.sort()
+            return BenchResult(name: name, ns: samples[samples.count / 2],
+                               fields: [("count", "\(usable)"), ("bits", format(Double(8 * bytes) / Double(usable)))])
         }
     }
     let n = Int(options.values["batch"] ?? "\(1 << 20)") ?? (1 << 20)

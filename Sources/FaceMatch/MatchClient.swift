@@ -53,7 +53,7 @@ public final class MatchClient {
         channel.setPhase("keys")
         try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, cipher.publicKey.serialized()) }
         let comparison = ComparisonClient(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup(expectedValues: reply.count) }
         session = Session(reply: reply, cipher: cipher, comparison: comparison)
     }
 

@@ -147,7 +147,7 @@ public final class MatchServer: Sendable {
         try policy?.admitKey(key, targets: targetsPerQuery)
         transport?.expect(.handshake, frames: frames.comparison)
         let comparison = ComparisonServer(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup() }
+        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup(expectedValues: reply.count) }
         var answered = 0
         while true {
             transport?.expect(.idle, frames: frames.query)
@@ -172,7 +172,11 @@ public final class MatchServer: Sendable {
                 let shares = try answer(queries, publicKey: publicKey, channel: channel, rng: &rng)
                 channel.setPhase("compare")
                 try FaceMatchError.wrap { () throws(SecureCompareError) in
-                    try comparison.anyNonNegative(shares: shares.map { UInt64($0) }, bits: parameters.shareBits)
+                    // The 2-byte shares widen one chunk at a time (bounded memory at any n).
+                    let step = ComparisonServer.chunkValues
+                    try comparison.anyNonNegative(chunks: stride(from: 0, to: shares.count, by: step).lazy.map { start in
+                        shares[start ..< min(start + step, shares.count)].map { UInt64($0) }
+                    }, bits: parameters.shareBits)
                 }
             } catch {
                 policy?.record(query: number, .failed(Self.reason(error)))

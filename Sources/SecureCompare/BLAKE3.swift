@@ -78,7 +78,7 @@ public enum BLAKE3 {
     /// message. Equal to `hash(message).prefix(16)` per message.
     @inlinable
     public static func hashBlocks4(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
-        let (h0, h1, h2, h3) = rootCompress4(WordLanes4(words: words), length: length)
+        let (h0, h1, h2, h3) = rootCompress4(WordLanes4(words: words), length: length).h
         for l in 0..<4 {
             output[4 * l] = h0[l]; output[4 * l + 1] = h1[l]; output[4 * l + 2] = h2[l]; output[4 * l + 3] = h3[l]
         }
@@ -98,7 +98,7 @@ public enum BLAKE3 {
     /// source, so message words that are constant zero cost nothing. Never inlined: inlined into
     /// a large caller, its 56 `blakeMix` calls stayed calls (measured 47-51 vs 34 ns per hash).
     @inlinable @inline(never)
-    static func rootCompress4<M: MessageLanes4>(_ m: M, length: Int) -> (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>) {
+    static func rootCompress4<M: MessageLanes4>(_ m: M, length: Int) -> Digest4 {
         typealias V = SIMD4<UInt32>
         let m0 = m.word(0), m1 = m.word(1), m2 = m.word(2), m3 = m.word(3), m4 = m.word(4), m5 = m.word(5), m6 = m.word(6), m7 = m.word(7)
         let m8 = m.word(8), m9 = m.word(9), m10 = m.word(10), m11 = m.word(11), m12 = m.word(12), m13 = m.word(13), m14 = m.word(14), m15 = m.word(15)
@@ -144,7 +144,18 @@ public enum BLAKE3 {
         blakeMix(&v2, &v6, &v10, &v14, m1, m9); blakeMix(&v3, &v7, &v11, &v15, m8, m6)
         blakeMix(&v0, &v5, &v10, &v15, m14, m10); blakeMix(&v1, &v6, &v11, &v12, m2, m12)
         blakeMix(&v2, &v7, &v8, &v13, m3, m4); blakeMix(&v3, &v4, &v9, &v14, m7, m13)
-        return (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11)
+        return Digest4(h: (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11), g: (v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15))
+    }
+
+    /// Output words of four lanes: words 0 ..< 4 (`h`) and 4 ..< 8 (`g`) of each lane's digest.
+    @usableFromInline
+    struct Digest4 {
+        @usableFromInline var h: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)
+        @usableFromInline var g: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)
+        @inlinable init(h: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>), g: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)) {
+            self.h = h
+            self.g = g
+        }
     }
 
     /// Like `hashBlocks4` for eight messages: one AVX2 register per state word in a native build

@@ -1,20 +1,34 @@
 /// XOR-shared booleans: Beaver bit triples from random bit OTs and batched AND gates.
 ///
-/// Triples: each costs two bit random OTs from the one IKNP instance (the second reversed, so
-/// the client acts as its sender), i.e. `2 * 16` bytes from client to server and no other
-/// message. AND of `n` shared bit pairs: one exchange of `2n` bits each way (`5 + ceil(2n/8)`
+/// Triples: each costs two bit random OTs (the second reversed, so the client acts as its
+/// sender): with the silent supply two COTs with their random choice bits (no message beyond
+/// the supply's 5.1 bits per COT; see `COTDerivations`), with IKNP `2 * 16` bytes from
+/// client to server. AND of `n` shared bit pairs: one exchange of `2n` bits each way (`5 + ceil(2n/8)`
 /// bytes per direction), plus the triples.
 extension Engine {
+    /// Triples made per COT batch on the silent supply.
+    static let tripleChunk = 1 << 16
+
     /// Makes `n` fresh triples and appends them to the pool.
     func makeTriples(_ n: Int) throws(SecureCompareError) {
         guard n > 0 else { return }
+        // Silent triples in chunks: COT batches and pads stay a few MB, reused, instead of
+        // fresh pages for millions of COTs at once.
+        if supply == .silent && n > Engine.tripleChunk {
+            var left = n
+            while left > 0 {
+                try makeTriples(min(left, Engine.tripleChunk))
+                left -= min(left, Engine.tripleChunk)
+            }
+            return
+        }
         channel.setPhase("triples")
         var a: BitVector, b: BitVector, c: BitVector
         if let sender {
             // Direct OTs 0..<n: the server holds (m0, m1), so a0 = m0 ^ m1 and u = m0 is its
             // share of a0 * b1. Reversed OTs n..<2n: the server is the receiver with choice
             // b0 = m0' ^ m1' and output v' = m0', its share of a1 * b0.
-            let (m0, m1) = try sender.randomBitOTs(2 * n)
+            let (m0, m1) = supply == .silent ? try cotBitOTsSend(2 * n) : try sender.randomBitOTs(2 * n)
             let direct0 = m0.slice(0 ..< n), direct1 = m1.slice(0 ..< n)
             let reversed0 = m0.slice(n ..< 2 * n), reversed1 = m1.slice(n ..< 2 * n)
             a = direct0 ^ direct1
@@ -23,8 +37,13 @@ extension Engine {
         } else {
             // The client chose c (b1 for direct OTs, a1 for reversed ones) and got m_c: v for
             // a0 * b1 and, as the reversed sender's m0, u' for a1 * b0.
-            let choices = BitVector.random(count: 2 * n, rng: &rng)
-            let mc = try receiver!.randomBitOTs(choices: choices)
+            var choices: BitVector, mc: BitVector
+            if supply == .silent {
+                (choices, mc) = try cotBitOTsReceive(2 * n)
+            } else {
+                choices = BitVector.random(count: 2 * n, rng: &rng)
+                mc = try receiver!.randomBitOTs(choices: choices)
+            }
             b = choices.slice(0 ..< n)
             a = choices.slice(n ..< 2 * n)
             c = (a & b) ^ mc.slice(0 ..< n) ^ mc.slice(n ..< 2 * n)

@@ -16,6 +16,10 @@ public struct MessageType: RawRepresentable, Sendable, Hashable {
     public static let otExtension = MessageType(rawValue: 0x12)
     /// OT extension: the sender's masked messages or tables.
     public static let otMessages = MessageType(rawValue: 0x13)
+    /// OTs derived from correlated OTs: the receiver's choice bits XOR its random COT bits.
+    public static let otChoices = MessageType(rawValue: 0x14)
+    /// Silent OT (Ferret): one iteration's level OTs and GGM corrections.
+    public static let silentOT = MessageType(rawValue: 0x15)
     /// AND gates: the opened shares of `d` and `e`.
     public static let andOpen = MessageType(rawValue: 0x20)
     /// The server's share of an output opened to the client.

@@ -93,7 +93,7 @@ extension Engine {
         }
         kk.columns = generators
         kk.count += UInt64(e)
-        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: entryBits, packedPads: pads, table: table))
+        try channel.send(.otMessages, Engine.maskTables(widths: widths, entryBits: { _ in entryBits }, packedPads: pads, table: table))
     }
 
     /// Client side: entry `choices[e]` (below `2^widths[e]`) of each server table.
@@ -123,7 +123,7 @@ extension Engine {
         kk.columns0 = g0
         kk.columns1 = g1
         kk.count += UInt64(e)
-        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
+        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: { _ in entryBits }, pads: pads,
                                        payload: channel.receive(.otMessages))
     }
 }

@@ -1,5 +1,6 @@
 /// The millionaires' protocol in the CrypTFlow2 style: XOR shares of `[x > y]` for `l`-bit `x`
-/// (server) and `y` (client), batched over many pairs.
+/// (server) and `y` (client), batched over many pairs. This is the form of the IKNP/KK13
+/// supply; the silent supply chains its leaves instead (`chainedGreaterThan`).
 ///
 /// Inputs split into `ceil(l / leafBits)` blocks of nearly equal width (at most `leafBits` bits;
 /// the wider ones lowest, e.g. 4, 3, 3 for `l = 10`: a leaf of `w` bits costs the server `2^w`
@@ -23,6 +24,7 @@ extension Engine {
         let n = values.count
         if n == 0 { return BitVector(count: 0) }
         channel.setPhase("millionaire")
+        if supply == .silent { return try chainedGreaterThan(values, bits: l) }
         let blocks = (l + Engine.leafBits - 1) / Engine.leafBits
         let widths = (0..<blocks).map { l / blocks + ($0 < l % blocks ? 1 : 0) }
         let offsets = (0..<blocks).map { j in widths[0..<j].reduce(0, +) }

@@ -73,7 +73,7 @@ public enum OTHash {
                         let c = min(4, n - v)
                         let (h0, _, _, _) = BLAKE3.rootCompress4(
                             ItemLanes4<I>(items.item(k, v), items.item(k, v + min(1, c - 1)), items.item(k, v + min(2, c - 1)), items.item(k, v + c - 1)),
-                            length: I.wide ? 40 : 24)
+                            length: I.wide ? 40 : 24).h
                         for l in 0..<c { packed |= (UInt64(h0[l]) & mask) << UInt64((v + l) * entryBits) }
                         v += c
                     }
@@ -161,7 +161,7 @@ public enum OTHash {
             let n = min(4, to - k)
             // Short batches repeat their last input in the unused lanes.
             let a = items.item(k), b = items.item(k + min(1, n - 1)), c = items.item(k + min(2, n - 1)), d = items.item(k + n - 1)
-            let (h0, h1, h2, h3) = BLAKE3.rootCompress4(ItemLanes4<I>(a, b, c, d), length: I.wide ? 40 : 24)
+            let (h0, h1, h2, h3) = BLAKE3.rootCompress4(ItemLanes4<I>(a, b, c, d), length: I.wide ? 40 : 24).h
             for l in 0..<n {
                 out[k + l] = Block(low: UInt64(h0[l]) | UInt64(h1[l]) << 32, high: UInt64(h2[l]) | UInt64(h3[l]) << 32)
             }

@@ -50,42 +50,44 @@ extension Engine {
                 k += 1
             }
         }
-        return maskTables(widths: widths, entryBits: entryBits, packedPads: packed, table: table)
+        return maskTables(widths: widths, entryBits: { _ in entryBits }, packedPads: packed, table: table)
     }
 
-    /// The same message from per-instance pads: bits `v * entryBits ..< (v + 1) * entryBits` of
-    /// `packedPads[e]` pad entry `v` of instance `e` (`2^widths[e] * entryBits <= 64`).
-    static func maskTables(widths: [Int], entryBits: Int, packedPads: [UInt64], table: (Int) -> UInt64) -> [UInt8] {
-        let entries = widths.reduce(0) { $0 + (1 << $1) }
-        var words = [UInt64](repeating: 0, count: (entries * entryBits + 63) / 64)
+    /// The same message from per-instance pads: bits `v * b ..< (v + 1) * b` of `packedPads[e]`
+    /// pad entry `v` of instance `e`, `b = entryBits(e)` (`2^widths[e] * b <= 64`).
+    static func maskTables(widths: [Int], entryBits: (Int) -> Int, packedPads: [UInt64], table: (Int) -> UInt64) -> [UInt8] {
+        let bits = widths.indices.reduce(0) { $0 + (1 << widths[$1]) * entryBits($1) }
+        var words = [UInt64](repeating: 0, count: (bits + 63) / 64)
         var bit = 0
         for (e, m) in widths.enumerated() {
             // Instance e's entries are consecutive: one masked span of at most 64 bits.
-            let span = (1 << m) * entryBits
+            let span = (1 << m) * entryBits(e)
             let value = (table(e) ^ packedPads[e]) & (span == 64 ? .max : (1 << UInt64(span)) - 1)
             words[bit >> 6] |= value << UInt64(bit & 63)
             if (bit & 63) + span > 64 { words[(bit >> 6) + 1] |= value >> UInt64(64 - (bit & 63)) }
             bit += span
         }
-        return BitVector(count: entries * entryBits, words: words).bytes
+        return BitVector(count: bits, words: words).bytes
     }
 
     /// The client's entries: entry `choices[e]` of instance `e`, unmasked with `pads[e]`.
     /// - Throws: `SecureCompareError.malformed` for a message of the wrong length.
-    static func unmaskTables(choices: [UInt64], widths: [Int], entryBits: Int, pads: [Block], payload: [UInt8]) throws(SecureCompareError) -> [UInt64] {
-        let entries = widths.reduce(0) { $0 + (1 << $1) }
-        let table = try BitVector(bytes: payload, count: entries * entryBits).words
-        let mask: UInt64 = entryBits == 64 ? .max : (1 << UInt64(entryBits)) - 1
+    /// (`entryBits(e)` bits per entry of instance `e`.)
+    static func unmaskTables(choices: [UInt64], widths: [Int], entryBits: (Int) -> Int, pads: [Block], payload: [UInt8]) throws(SecureCompareError) -> [UInt64] {
+        let bits = widths.indices.reduce(0) { $0 + (1 << widths[$1]) * entryBits($1) }
+        let table = try BitVector(bytes: payload, count: bits).words
         var out: [UInt64] = []
         out.reserveCapacity(choices.count)
         var start = 0
         for (e, m) in widths.enumerated() {
             // The entry's bits start at `bit` and may continue into the next word.
-            let bit = (start + Int(choices[e])) * entryBits
+            let eb = entryBits(e)
+            let mask: UInt64 = eb == 64 ? .max : (1 << UInt64(eb)) - 1
+            let bit = start + Int(choices[e]) * eb
             var value = table[bit >> 6] >> UInt64(bit & 63)
-            if (bit & 63) + entryBits > 64 { value |= table[(bit >> 6) + 1] << UInt64(64 - (bit & 63)) }
+            if (bit & 63) + eb > 64 { value |= table[(bit >> 6) + 1] << UInt64(64 - (bit & 63)) }
             out.append((value ^ pads[e].low) & mask)
-            start += 1 << m
+            start += (1 << m) * eb
         }
         return out
     }
@@ -111,7 +113,7 @@ extension Engine {
         }
         let pads = OTHash.hash(tweaks: tweaks, blocks: keys)
         oneOfNCount += UInt64(widths.count)
-        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: entryBits, pads: pads,
+        return try Engine.unmaskTables(choices: choices, widths: widths, entryBits: { _ in entryBits }, pads: pads,
                                        payload: channel.receive(.otMessages))
     }
 }

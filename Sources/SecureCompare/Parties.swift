@@ -10,13 +10,17 @@ public final class ComparisonServer {
     let engine: Engine
 
     /// A server over `channel`; it takes one generator from `randomness` (fresh system
-    /// randomness by default). Never hand a session a copied generator value: see `RandomSource`.
-    public init(channel: Channel, randomness: RandomSource = .system) {
-        engine = Engine(party: .server, channel: channel, rng: randomness.generator())
+    /// randomness by default; never hand a session a copied generator value: see
+    /// `RandomSource`); OTs from `supply` (the client must use the same).
+    public init(channel: Channel, randomness: RandomSource = .system, supply: OTSupply = .silent) {
+        engine = Engine(party: .server, channel: channel, rng: randomness.generator(), supply: supply)
     }
 
-    /// Base OTs (384, in one exchange) and OT-extension setup, once per session.
-    public func setup() throws(SecureCompareError) { try engine.setup() }
+    /// Base OTs (384, in one exchange) and OT-extension setup, once per session. With the
+    /// silent supply, the first Ferret iteration's 47,709 base COTs are drawn from IKNP here
+    /// (about 764 KB from the client), unless `expectedValues` (the number of values the
+    /// session will compare, the same on both sides) is small enough for IKNP alone.
+    public func setup(expectedValues: Int? = nil) throws(SecureCompareError) { try engine.setup(expectedValues: expectedValues) }
 
     /// XOR shares of `[x > y]` for the server's `x` values and the client's `y` values (`bits`-bit).
     public func greaterThanShares(_ x: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
@@ -36,7 +40,8 @@ public final class ComparisonServer {
     /// 1-out-of-2^m OT (m = 1 ... 5) of small messages: instance `e` offers `tables[e]`
     /// (`2^m` entries of `bits` bits, `2^m * bits <= 64`); the client receives the entry it
     /// chooses and nothing else, the server learns nothing.
-    /// Bytes: `16 m` per instance from the client, `2^m * bits / 8` from the server.
+    /// Bytes: `m / 8` per instance from the client with the silent supply (`16 m` with IKNP;
+    /// plus the supply's own traffic), `2^m * bits / 8` from the server.
     /// - Throws: `SecureCompareError.invalidArgument` for tables of the wrong shape.
     public func sendOneOfN(_ tables: [[UInt64]], m: Int, bits: Int) throws(SecureCompareError) {
         guard m >= 1, m <= 5, bits >= 1, (1 << m) * bits <= 64, tables.allSatisfy({ $0.count == 1 << m }) else {
@@ -44,27 +49,39 @@ public final class ComparisonServer {
         }
         engine.channel.setPhase("one-of-n")
         let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-        try engine.oneOfNSend(widths: [Int](repeating: m, count: tables.count), entryBits: bits) { e in
+        let widths = [Int](repeating: m, count: tables.count)
+        let table = { (e: Int) -> UInt64 in
             var packed: UInt64 = 0
             for (v, x) in tables[e].enumerated() { packed |= (x & mask) << UInt64(v * bits) }
             return packed
+        }
+        if engine.supply == .silent {
+            try engine.cotOneOfNSend(widths: widths, entryBits: { _ in bits }, table: table)
+        } else {
+            try engine.oneOfNSend(widths: widths, entryBits: bits, table: table)
         }
     }
 
     /// Contributes to the client's `OR` of the shared bits; the server learns nothing.
     public func revealOR(_ shares: BitVector) throws(SecureCompareError) {
-        let share = try engine.or(shares)
-        engine.channel.setPhase("output")
-        try engine.channel.send(.output, [share ? 1 : 0])
+        _ = try engine.openToClient(engine.or(shares))
     }
 
     /// The whole comparison step: with `a_i` here and `b_i` at the client, the client learns
     /// whether any `a_i + b_i mod 2^bits` is non-negative as a signed `bits`-bit number.
+    /// Runs in chunks of 2^16 values (bounded working memory, see `anyNonNegative(chunks:bits:)`).
     public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) {
-        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
-        // v >= 0 iff msb(v) = 0: negate the MSB shares (the server flips).
-        let msb = try engine.msb(shares, bits: bits)
-        try revealOR(~msb)
+        try anyNonNegative(chunks: Engine.chunks(shares), bits: bits)
+    }
+
+    /// Values per chunk of `anyNonNegative(shares:)` (chunk a stream of shares the same way).
+    public static var chunkValues: Int { Engine.streamChunk }
+
+    /// The comparison step over shares produced chunk by chunk (the client passes chunks of the
+    /// same sizes in the same order): memory is bounded by one chunk, whatever the total.
+    /// - Throws: `SecureCompareError.invalidArgument` when there are no values.
+    public func anyNonNegative<S: Sequence>(chunks: S, bits: Int) throws(SecureCompareError) where S.Element == [UInt64] {
+        _ = try engine.openToClient(engine.nonNegativeShare(chunks: chunks, bits: bits))
     }
 
     /// The channel's byte counters.
@@ -75,13 +92,14 @@ public final class ComparisonServer {
 public final class ComparisonClient {
     let engine: Engine
 
-    /// A client over `channel`; it takes one generator from `randomness` (see `RandomSource`).
-    public init(channel: Channel, randomness: RandomSource = .system) {
-        engine = Engine(party: .client, channel: channel, rng: randomness.generator())
+    /// A client over `channel`; it takes one generator from `randomness` (see `RandomSource`);
+    /// OTs from `supply` (as the server's).
+    public init(channel: Channel, randomness: RandomSource = .system, supply: OTSupply = .silent) {
+        engine = Engine(party: .client, channel: channel, rng: randomness.generator(), supply: supply)
     }
 
-    /// Base OTs and OT-extension setup (once per session).
-    public func setup() throws(SecureCompareError) { try engine.setup() }
+    /// Base OTs and OT-extension setup (once per session; `expectedValues` as the server's).
+    public func setup(expectedValues: Int? = nil) throws(SecureCompareError) { try engine.setup(expectedValues: expectedValues) }
 
     /// XOR shares of `[x > y]` for the server's `x` values and the client's `y` values.
     public func greaterThanShares(_ y: [UInt64], bits: Int) throws(SecureCompareError) -> BitVector {
@@ -105,24 +123,28 @@ public final class ComparisonClient {
             throw SecureCompareError.invalidArgument("choices must be in 0 ..< 2^m with 2^m * bits <= 64")
         }
         engine.channel.setPhase("one-of-n")
-        return try engine.oneOfNReceive(choices: choices.map { UInt64($0) }, widths: [Int](repeating: m, count: choices.count), entryBits: bits)
+        let widths = [Int](repeating: m, count: choices.count)
+        if engine.supply == .silent {
+            return try engine.cotOneOfNReceive(choices: choices.map { UInt64($0) }, widths: widths, entryBits: { _ in bits })
+        }
+        return try engine.oneOfNReceive(choices: choices.map { UInt64($0) }, widths: widths, entryBits: bits)
     }
 
     /// The OR of the shared bits, opened to this party only.
     public func revealOR(_ shares: BitVector) throws(SecureCompareError) -> Bool {
-        let share = try engine.or(shares)
-        engine.channel.setPhase("output")
-        let theirs = try engine.channel.receive(.output)
-        guard theirs.count == 1, theirs[0] <= 1 else { throw SecureCompareError.malformed("output share") }
-        return share != (theirs[0] == 1)
+        try engine.openToClient(engine.or(shares))!
     }
 
     /// Whether any `a_i + b_i mod 2^bits` (server's `a_i`, this party's `b_i`) is non-negative
-    /// as a signed `bits`-bit number. Returns one bit, nothing else.
+    /// as a signed `bits`-bit number. Returns one bit, nothing else. Runs in chunks of 2^16.
     public func anyNonNegative(shares: [UInt64], bits: Int) throws(SecureCompareError) -> Bool {
-        guard !shares.isEmpty else { throw SecureCompareError.invalidArgument("no values") }
-        let msb = try engine.msb(shares, bits: bits)
-        return try revealOR(msb)
+        try anyNonNegative(chunks: Engine.chunks(shares), bits: bits)
+    }
+
+    /// The comparison step over shares produced chunk by chunk (as the server's chunks).
+    /// - Throws: `SecureCompareError.invalidArgument` when there are no values.
+    public func anyNonNegative<S: Sequence>(chunks: S, bits: Int) throws(SecureCompareError) -> Bool where S.Element == [UInt64] {
+        try engine.openToClient(engine.nonNegativeShare(chunks: chunks, bits: bits))!
     }
 
     /// The channel's byte counters.

@@ -32,6 +32,8 @@ struct MatchTests {
     @Test("d not a power of two (d = 100), n = 5") func oddDimension() throws { try check(n: 5, d: 100, blocks: nil, seed: 5) }
     @Test("n not a multiple of the vectors per result, d = 512, default layout") func ragged() throws { try check(n: 301, d: 512, blocks: nil, seed: 2) }
     @Test("several layouts, d = 512", arguments: [1, 8, 64, 128]) func layouts(blocks: Int) throws { try check(n: 100, d: 512, blocks: blocks, seed: 3) }
+    @Test("n = 5000, d = 64: a session large enough for Ferret iterations (small ones go through IKNP alone)")
+    func silentSupply() throws { try check(n: 5000, d: 64, blocks: nil, seed: 6) }
 
     @Test("a layout whose flooding does not fit the modulus is refused with a clear error")
     func refusesDense() throws {

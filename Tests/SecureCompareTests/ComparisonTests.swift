@@ -4,15 +4,15 @@ import SecureCompare
 
 @Suite("Comparison, MSB and OR")
 struct ComparisonTests {
-    @Test("millionaires: every pair of 6-bit inputs, and random 32-bit pairs")
-    func millionaires() throws {
+    @Test("millionaires: every pair of 6-bit inputs, and random 32-bit pairs", arguments: [OTSupply.silent, .iknp])
+    func millionaires(supply: OTSupply) throws {
         let xs = (0..<4096).map { UInt64($0 / 64) }, ys = (0..<4096).map { UInt64($0 % 64) }
         var g = testRNG(40)
         let bx = (0..<2000).map { _ in g.next() & 0xFFFF_FFFF }
         var by = (0..<2000).map { _ in g.next() & 0xFFFF_FFFF }
         by[0] = bx[0]; by[1] = bx[1] + 1; by[2] = bx[2] &- 1 & 0xFFFF_FFFF; by[3] = 0
         let cy = by
-        let (s, c) = try runComparison(seed: 41, { s in
+        let (s, c) = try runComparison(seed: 41, supply: supply, { s in
             (try s.greaterThanShares(xs, bits: 6), try s.greaterThanShares(bx, bits: 32))
         }, { c in
             (try c.greaterThanShares(ys, bits: 6), try c.greaterThanShares(cy, bits: 32))
@@ -22,8 +22,8 @@ struct ComparisonTests {
         #expect((0..<2000).allSatisfy { big[$0] == (bx[$0] > by[$0]) })
     }
 
-    @Test("MSB of additive shares for l in {8, 11, 16, 32}, edge values and wrap-around splits")
-    func msb() throws {
+    @Test("MSB of additive shares for l in {8, 11, 16, 32}, edge values and wrap-around splits", arguments: [OTSupply.silent, .iknp])
+    func msb(supply: OTSupply) throws {
         for l in [8, 11, 16, 32] {
             let modulus = UInt64(1) << UInt64(l)
             let half = Int64(modulus / 2)
@@ -38,14 +38,14 @@ struct ComparisonTests {
                 b.append((UInt64(bitPattern: v) &- r) & (modulus - 1))
             }
             let sharesA = a, sharesB = b
-            let (sa, sb) = try runComparison(seed: UInt64(60 + l), { s in try s.msbShares(sharesA, bits: l) }, { c in try c.msbShares(sharesB, bits: l) })
+            let (sa, sb) = try runComparison(seed: UInt64(60 + l), supply: supply, { s in try s.msbShares(sharesA, bits: l) }, { c in try c.msbShares(sharesB, bits: l) })
             let m = sa ^ sb
             for (k, v) in values.enumerated() { #expect(m[k] == (v < 0), "l=\(l) v=\(v)") }
         }
     }
 
-    @Test("OR of n bits for n in {1, 2, 3, 1000, 2^20}, opened to the client only")
-    func or() throws {
+    @Test("OR of n bits for n in {1, 2, 3, 1000, 2^20}, opened to the client only", arguments: [OTSupply.silent, .iknp])
+    func or(supply: OTSupply) throws {
         for n in [1, 2, 3, 1000, 1 << 20] {
             var cases: [[Int]] = [[], [0], [n / 2], [n - 1]]
             if n > 3 { cases.append(Array(stride(from: 0, to: n, by: 3))) }
@@ -55,7 +55,7 @@ struct ComparisonTests {
                 for i in ones { truth[i] = true }
                 let mask = BitVector.random(count: n, rng: &g)
                 let serverShare = mask, clientShare = mask ^ truth
-                let (_, result) = try runComparison(seed: UInt64(70 + n % 7), { s in try s.revealOR(serverShare) },
+                let (_, result) = try runComparison(seed: UInt64(70 + n % 7), supply: supply, { s in try s.revealOR(serverShare) },
                                                     { c in try c.revealOR(clientShare) })
                 #expect(result == !ones.isEmpty, "n=\(n) ones=\(ones.prefix(3))")
                 if n == 1 << 20 { break }  // one large case keeps the suite fast

@@ -69,16 +69,16 @@ final class RecordingChannel: Channel, @unchecked Sendable {
 
 /// Runs a server and a client comparison party (set up) and returns both results.
 func runComparison<A, B>(
-    seed: UInt64,
+    seed: UInt64, supply: OTSupply = .silent,
     _ server: @escaping @Sendable (ComparisonServer) throws -> A,
     _ client: @escaping @Sendable (ComparisonClient) throws -> B
 ) throws -> (A, B) {
     let (a, b, _, _) = try runParties({ ch in
-        let s = ComparisonServer(channel: ch, randomness: testSource(seed))
+        let s = ComparisonServer(channel: ch, randomness: testSource(seed), supply: supply)
         try s.setup()
         return try server(s)
     }, { ch in
-        let c = ComparisonClient(channel: ch, randomness: testSource(seed + 1000))
+        let c = ComparisonClient(channel: ch, randomness: testSource(seed + 1000), supply: supply)
         try c.setup()
         return try client(c)
     })

@@ -117,16 +117,16 @@ struct OTTests {
 
 @Suite("1-out-of-2^m OT")
 struct OneOfNTests {
-    @Test("every choice of 1-out-of-2^m OT for m = 2, 3, 4 delivers exactly the chosen entry")
-    func everyChoice() throws {
-        for m in [2, 3, 4] {
+    @Test("every choice of 1-out-of-2^m OT for m = 1 ... 5 delivers exactly the chosen entry", arguments: [OTSupply.silent, .iknp])
+    func everyChoice(supply: OTSupply) throws {
+        for m in 1...5 {
             let bits = 64 >> m  // 16, 8 or 4 bits per entry
             var g = testRNG(UInt64(200 + m))
             let mask = (UInt64(1) << UInt64(bits)) - 1
             // Several instances per choice, every choice covered.
             let choices = (0..<(4 << m)).map { $0 % (1 << m) }
             let tables = choices.map { _ in (0..<(1 << m)).map { _ in g.next() & mask } }
-            let (_, got) = try runComparison(seed: UInt64(210 + m), { s in try s.sendOneOfN(tables, m: m, bits: bits) },
+            let (_, got) = try runComparison(seed: UInt64(210 + m), supply: supply, { s in try s.sendOneOfN(tables, m: m, bits: bits) },
                                              { c in try c.receiveOneOfN(choices: choices, m: m, bits: bits) })
             #expect(got == zip(tables, choices).map { $0[$1] }, "m=\(m)")
         }

@@ -35,7 +35,7 @@ struct DatabaseCLITests {
                     #expect(p.stdout.contains("enrolled \(n) templates"))
                 } else {
                     #expect(!wait, "with --wait both must succeed: \(p.stderr)")
-                    #expect(p.stderr.contains("locked by process") && isReadableError(p.stderr), "\(p.stderr)")
+                    #expect(p.stderr.contains("is locked by") && isReadableError(p.stderr), "\(p.stderr)")
                 }
             }
             #expect(accepted > 0)

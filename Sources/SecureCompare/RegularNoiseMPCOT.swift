@@ -1,0 +1,121 @@
+import RingArithmetic
+
+/// Multi-point correlated OT with regular noise, semi-honest, after Ferret (Yang, Weng, Lan,
+/// Zhang, Wang, CCS 2020): `t` GGM trees (`GGMTree`) of `2^h` leaves side by side; tree `τ`
+/// covers outputs `τ 2^h ..< (τ + 1) 2^h` and has exactly one noise position `α_τ` (one per bin).
+///
+/// Sender (holds `Δ`): outputs `v` (its leaves). Receiver: outputs `w` with
+/// `w_i = v_i ^ e_i Δ`, `e` the unit vector at `τ 2^h + α_τ` in each bin.
+///
+/// Inputs: `t h` earlier COTs (`v_q` at the sender, `b_q` and `w_q = v_q ^ b_q Δ` at the
+/// receiver), COT `q = τ h + L - 1` serving level `L` of tree `τ`. Level OT: the sender sends
+/// `K_L^0 ^ H(tweak + q, v_q)` and `K_L^1 ^ H(tweak + q, v_q ^ Δ)`; the receiver unmasks
+/// `K_L^{b_q}` with `H(tweak + q, w_q)`. So the punctured path takes direction `a_L = 1 - b_q`:
+/// the noise position is fixed by the receiver's random choice bits, and no choice needs to be
+/// sent. Then the sender sends `c_τ = Δ ^ XOR of its leaves`, from which the receiver gets
+/// `w_α = c_τ ^ XOR_{i != α} v_i = v_α ^ Δ`. The hash is `OTHash` (correlation-robust); each
+/// base COT is hashed under its own tweak, never XORed with another COT block first, so the
+/// pads of different COTs are independent although they share `Δ`, and `Δ` only ever enters
+/// a hash input or the correction `c_τ`, which is masked by the uniform leaf `v_α` the receiver
+/// never sees.
+///
+/// Bytes: one frame of `t (32 h + 16)` payload bytes from sender to receiver.
+public enum RegularNoiseMPCOT {
+    /// Payload bytes of the sender's message.
+    public static func messageBytes(trees: Int, depth: Int) -> Int { trees * (32 * depth + 16) }
+
+    /// Checks the shape: `1 <= depth <= 20`, `trees >= 1`, the base and output sizes.
+    static func check(trees: Int, depth: Int, base: Int, output: Int) throws(SecureCompareError) {
+        guard trees >= 1, depth >= 1, depth <= 20, base == trees * depth, output == trees << depth else {
+            throw SecureCompareError.invalidArgument("MPCOT of \(trees) trees of depth \(depth) needs \(trees * depth) base COTs and \(trees << depth) outputs")
+        }
+    }
+
+    /// Sender: writes `v` (`trees 2^depth` blocks) to `output` and sends the level OTs and
+    /// corrections. `base[q]` are the sender's base COT blocks, hashed under `tweak + q`.
+    public static func send(base: UnsafeBufferPointer<Block>, tweak: UInt64, delta: Block, trees: Int, depth: Int,
+                            rng: inout ChaChaDRBG, channel: Channel, into output: UnsafeMutableBufferPointer<Block>) throws(SecureCompareError) {
+        try check(trees: trees, depth: depth, base: base.count, output: output.count)
+        let seeds = (0..<trees).map { _ in Block.random(&rng) }
+        var sums = [(Block, Block)](repeating: (.zero, .zero), count: trees * depth)
+        let out = SharedPointer(output.baseAddress!), leaves = 1 << depth
+        sums.withUnsafeMutableBufferPointer { s in
+            let sp = SharedPointer(s.baseAddress!)
+            parallelRanges(trees, minimumPerTask: 8) { range in
+                for tau in range { GGMTree.expand(seed: seeds[tau], depth: depth, leaves: out.pointer + tau * leaves, sums: sp.pointer + tau * depth) }
+            }
+        }
+        // Pads H(tweak + q, v_q) and H(tweak + q, v_q ^ Δ), interleaved.
+        let pads = OTHash.hash(OTHash.ConsecutiveBlocks(first: tweak, blocks: base.baseAddress, offset: delta, paired: true), count: 2 * base.count)
+        var message = [UInt8](repeating: 0, count: messageBytes(trees: trees, depth: depth))
+        message.withUnsafeMutableBytes { m in
+            var offset = 0
+            for tau in 0..<trees {
+                for level in 0..<depth {
+                    let q = tau * depth + level
+                    m.storeBlock(sums[q].0 ^ pads[2 * q], at: offset)
+                    m.storeBlock(sums[q].1 ^ pads[2 * q + 1], at: offset + 16)
+                    offset += 32
+                }
+                // The XOR of all leaves is the XOR of the last level's two sums.
+                let last = sums[tau * depth + depth - 1]
+                m.storeBlock(delta ^ last.0 ^ last.1, at: offset)
+                offset += 16
+            }
+        }
+        try channel.send(.silentOT, message)
+    }
+
+    /// Receiver: writes `w` to `output` and returns the noise positions `α_τ` (within each bin).
+    /// `base[q]` and `choices(q)` are the receiver's base COT blocks and choice bits.
+    /// - Throws: `SecureCompareError.malformed` for a message of the wrong size.
+    public static func receive(base: UnsafeBufferPointer<Block>, choices: (Int) -> Bool, tweak: UInt64, trees: Int, depth: Int,
+                               channel: Channel, into output: UnsafeMutableBufferPointer<Block>) throws(SecureCompareError) -> [Int] {
+        try check(trees: trees, depth: depth, base: base.count, output: output.count)
+        let message = try channel.receive(.silentOT)
+        guard message.count == messageBytes(trees: trees, depth: depth) else {
+            throw SecureCompareError.malformed("MPCOT message of \(message.count) bytes")
+        }
+        let bits = (0..<base.count).map(choices)
+        let pads = OTHash.hash(OTHash.ConsecutiveBlocks(first: tweak, blocks: base.baseAddress, offset: .zero, paired: false), count: base.count)
+        // Path direction a_L = 1 - b_q, most significant bit first.
+        let alphas = (0..<trees).map { tau in
+            (0..<depth).reduce(0) { $0 << 1 | (bits[tau * depth + $1] ? 0 : 1) }
+        }
+        let out = SharedPointer(output.baseAddress!), leaves = 1 << depth, stride = 32 * depth + 16
+        message.withUnsafeBytes { m in
+            let raw = SharedRawPointer(UnsafeMutableRawPointer(mutating: m.baseAddress!))
+            parallelRanges(trees, minimumPerTask: 8) { range in
+                for tau in range {
+                    let tree = out.pointer + tau * leaves, record = UnsafeRawBufferPointer(start: raw.pointer + tau * stride, count: stride)
+                    GGMTree.reconstruct(punctured: alphas[tau], depth: depth, leaves: tree) { level in
+                        let q = tau * depth + level
+                        return record.loadBlock(at: 32 * level + (bits[q] ? 16 : 0)) ^ pads[q]
+                    }
+                    var sum = record.loadBlock(at: 32 * depth)
+                    for i in 0..<leaves { sum = sum ^ tree[i] }
+                    tree[alphas[tau]] = sum
+                }
+            }
+        }
+        return alphas
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// Stores `b` as 16 little-endian bytes at `offset`.
+    @inline(__always)
+    func storeBlock(_ b: Block, at offset: Int) {
+        storeBytes(of: b.low.littleEndian, toByteOffset: offset, as: UInt64.self)
+        storeBytes(of: b.high.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The block stored as 16 little-endian bytes at `offset`.
+    @inline(__always)
+    func loadBlock(at offset: Int) -> Block {
+        Block(low: UInt64(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+              high: UInt64(littleEndian: loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+    }
+}
