@@ -90,4 +90,27 @@ struct ServingStoreTests {
             #expect(sequential[i] == expected(f))
         }
     }
+
+    @Test("the mapped store detects corruption and truncation at open, and serves past a torn tail")
+    func mappedDamage() throws {
+        let f = try fixture(n: 40, seed: 23)
+        defer { try? FileManager.default.removeItem(atPath: f.path); try? FileManager.default.removeItem(atPath: f.path + ".lock") }
+        let good = try Data(contentsOf: URL(fileURLWithPath: f.path))
+        let damaged = f.path + ".damaged"
+        defer { try? FileManager.default.removeItem(atPath: damaged) }
+        var flipped = good
+        flipped[200] ^= 0x10
+        for (bytes, fragment) in [(flipped, "corrupted record"), (good.prefix(good.count - 30), "truncated"), (good.prefix(20), "truncated header")] {
+            try bytes.write(to: URL(fileURLWithPath: damaged))
+            do {
+                _ = try MappedTemplates(path: damaged)
+                Issue.record("opened a damaged file (\(fragment))")
+            } catch {
+                #expect("\(error)".contains(fragment), "\(error)")
+            }
+        }
+        try (good + Data([1, 2, 3])).write(to: URL(fileURLWithPath: damaged))
+        let torn = try MappedTemplates(path: damaged)
+        #expect(torn.count == 40 && torn.tornBytes == 3)
+    }
 }
