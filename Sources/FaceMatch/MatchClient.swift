@@ -31,7 +31,7 @@ public final class MatchClient {
     /// - Throws: `FaceMatchError` if the server's parameters are unknown or the channel fails.
     public func connect() throws(FaceMatchError) {
         channel.setPhase("hello")
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.hello, Hello(dimension: dimension).bytes) }
+        try channel.post(.hello, Hello(dimension: dimension).bytes)
         let replyBytes: [UInt8]
         do { replyBytes = try channel.receive(.helloReply) } catch {
             switch error {
@@ -51,7 +51,7 @@ public final class MatchClient {
         }
         let cipher = QueryCipher(profile: reply.profile, layout: layout, dimension: dimension, shareBits: reply.shareBits, rng: &rng)
         channel.setPhase("keys")
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.publicKey, cipher.publicKey.serialized()) }
+        try channel.post(.publicKey, cipher.publicKey.serialized())
         let comparison = ComparisonClient(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
         try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup(expectedValues: reply.count) }
         session = Session(reply: reply, cipher: cipher, comparison: comparison)
@@ -75,7 +75,7 @@ public final class MatchClient {
         let template = try Embedding.quantized(embedding, dimension: dimension)
         let payload = try s.cipher.encryptQuery(template, rng: &rng)
         channel.setPhase("query")
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.query, payload) }
+        try channel.post(.query, payload)
         heBytes += payload.count + 5
         // Results: decrypt the targets with plaintext modulus 2^l: u = round((v + M) / 2^(17-l)).
         channel.setPhase("results")
@@ -85,7 +85,7 @@ public final class MatchClient {
         var shares: [UInt64] = []
         var received = 0
         while received < results {
-            let frame = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.results) }
+            let frame = try channel.expect(.results)
             heBytes += frame.count + 5
             let (count, values) = try s.cipher.decryptFrame(frame, remaining: results - received)
             shares += values
@@ -109,7 +109,7 @@ public final class MatchClient {
 
     /// Ends the session politely.
     public func close() throws(FaceMatchError) {
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.bye, []) }
+        try channel.post(.bye, [])
         session = nil
     }
 

@@ -130,17 +130,17 @@ public final class MatchServer: Sendable {
         let transport = channel as? SessionTransport
         transport?.expect(.handshake, frames: frames.hello)
         channel.setPhase("hello")
-        let hello = try Hello(FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.hello) })
+        let hello = try Hello(channel.expect(.hello))
         guard hello.dimension == parameters.dimension else {
             throw FaceMatchError.protocolViolation("query dimension \(hello.dimension), database dimension \(parameters.dimension)")
         }
         let reply = HelloReply(profile: profile, fingerprint: profile.parameters.fingerprint, dimension: parameters.dimension,
                                count: prepared.rows.count, blocks: layout.blocks, shareBits: parameters.shareBits,
                                queriesPerKey: queriesPerKey)
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.send(.helloReply, reply.bytes) }
+        try channel.post(.helloReply, reply.bytes)
         transport?.expect(.handshake, frames: frames.key)
         channel.setPhase("keys")
-        let keyBytes = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receive(.publicKey) }
+        let keyBytes = try channel.expect(.publicKey)
         let publicKey = try FaceMatchError.wrap { () throws(BFVError) in try PublicKey(serialized: keyBytes, context: context) }
         // The key's budget counts across connections (the host remembers fingerprints).
         let key = KeyFingerprint(serializedKey: keyBytes)
@@ -152,7 +152,7 @@ public final class MatchServer: Sendable {
         while true {
             transport?.expect(.idle, frames: frames.query)
             channel.setPhase("query")
-            let (type, payload) = try FaceMatchError.wrap { () throws(SecureCompareError) in try channel.receiveAny() }
+            let (type, payload) = try channel.next()
             if type == .bye { return answered }
             if type == .error { throw FaceMatchError.peerError(String(decoding: payload, as: UTF8.self)) }
             guard type == .query else { throw FaceMatchError.protocolViolation("expected a query, got message \(type.rawValue)") }
