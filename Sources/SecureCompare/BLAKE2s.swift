@@ -1,7 +1,8 @@
 /// BLAKE2s (RFC 7693): 32-bit ARX hash, digests of 1 ... 32 bytes, optional key up to 32 bytes.
 /// `hash` is the general scalar form, checked against the official vectors; `hashBlocks4`
-/// hashes four single-block messages at once in SIMD lanes, the fast path of the OT hash.
-public enum BLAKE2s {
+/// hashes four single-block messages at once in SIMD lanes. A reference within the package (its
+/// IV and G function are BLAKE3's; the benchmark compares the two as OT hashes), not public API.
+package enum BLAKE2s {
     static let iv: [UInt32] = [
         0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19,
     ]
@@ -20,7 +21,7 @@ public enum BLAKE2s {
 
     /// The digest of `message` with an optional `key` (at most 32 bytes).
     /// - Precondition: `1 <= digestLength <= 32`, `key.count <= 32`.
-    public static func hash(_ message: [UInt8], digestLength: Int = 32, key: [UInt8] = []) -> [UInt8] {
+    package static func hash(_ message: [UInt8], digestLength: Int = 32, key: [UInt8] = []) -> [UInt8] {
         precondition(digestLength >= 1 && digestLength <= 32 && key.count <= 32)
         var h = iv
         h[0] ^= 0x0101_0000 ^ UInt32(key.count) << 8 ^ UInt32(digestLength)
@@ -63,7 +64,7 @@ public enum BLAKE2s {
     /// little-endian words each (zero-padded); `output` receives 4 words per message.
     /// Equal to `hash(message, digestLength: 16)` per message.
     @inlinable
-    public static func hashBlocks4(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
+    package static func hashBlocks4(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
         typealias V = SIMD4<UInt32>
         @inline(__always) func lane(_ i: Int) -> V { V(words[i], words[16 + i], words[32 + i], words[48 + i]) }
         let m0 = lane(0), m1 = lane(1), m2 = lane(2), m3 = lane(3), m4 = lane(4), m5 = lane(5), m6 = lane(6), m7 = lane(7)
@@ -138,7 +139,7 @@ public enum BLAKE2s {
     /// version measured 2.5x slower here (it does not specialize to the same vector code).
     /// Equal to `hash(message, digestLength: 16)` per message.
     @inlinable
-    public static func hashBlocks8(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
+    package static func hashBlocks8(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
         typealias V = SIMD8<UInt32>
         @inline(__always) func lane(_ i: Int) -> V { V(words[i], words[16 + i], words[32 + i], words[48 + i], words[64 + i], words[80 + i], words[96 + i], words[112 + i]) }
         let m0 = lane(0), m1 = lane(1), m2 = lane(2), m3 = lane(3), m4 = lane(4), m5 = lane(5), m6 = lane(6), m7 = lane(7)

@@ -1,6 +1,6 @@
 /// SHA-256 (FIPS 180-4). The reference correlation-robust hash; `BLAKE3` is the fast one the
 /// OT extension uses. Cost: one 64-round compression per 64-byte block.
-public enum SHA256 {
+package enum SHA256 {
     static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -16,7 +16,7 @@ public enum SHA256 {
     ]
 
     /// The 32-byte digest of `message`.
-    public static func hash(_ message: [UInt8]) -> [UInt8] {
+    package static func hash(_ message: [UInt8]) -> [UInt8] {
         var h = initial
         var padded = message
         padded.append(0x80)
