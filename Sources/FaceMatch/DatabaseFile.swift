@@ -105,15 +105,23 @@ public enum DatabaseFile {
         public var formatVersion: Int
         /// File size in bytes.
         public var fileSize: Int
-        /// Bytes after the last committed record (an interrupted enroll; `repair` cuts them).
+        /// Bytes after the last committed record (an interrupted enroll; `repair` cuts them),
+        /// or the rows of a writer still at work when `writerActive`.
         public var tornBytes: Int
+        /// Whether a writer held the lock while the file was read (a tail or an erasure is then
+        /// work in progress, not damage).
+        public var writerActive = false
     }
 
     /// Reads the header and every committed record's framing and checksum.
     /// - Throws: as `load`, except that a torn tail and interrupted erasures are reported in
     ///   the result rather than thrown.
     public static func info(path: String) throws(FaceMatchError) -> Info {
-        try consistentRead(path) { (f, _) throws(FaceMatchError) in try read(f, strict: false, keepTemplates: false).info }
+        try consistentRead(path) { (f, writing) throws(FaceMatchError) in
+            var info = try read(f, strict: false, keepTemplates: false).info
+            info.writerActive = writing
+            return info
+        }
     }
 
     /// The scan behind `load` and `info`. Strict: a torn tail or an interrupted erasure throws.

@@ -17,6 +17,7 @@ struct HostPolicy: SessionPolicy {
     }
 
     func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+        guard !host.stopped.withLock({ $0 }) else { throw FaceMatchError.refused("the server is shutting down; reconnect later") }
         // A session answers from one snapshot; after a change (a removal above all) it must not.
         guard host.isCurrent(server) else { throw FaceMatchError.refused(MatchServer.databaseChangedMessage) }
         if let rate = host.rate, let wait = rate.take(address) {

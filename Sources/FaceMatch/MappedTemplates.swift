@@ -32,17 +32,27 @@ public final class MappedTemplates: @unchecked Sendable {
     let offsets: [Int]
     let base: UnsafeRawPointer
     let length: Int
+    /// The mapped file, kept open to check its size before rows are read.
+    let file: PosixFile
+    /// Bytes the live rows need: a file shorter than this was truncated under the map.
+    let needed: Int
 
     /// Maps and verifies the last commit of the database at `path` (no lock, no waiting for a
     /// writer; see `DatabaseFile.consistentRead`).
     /// - Throws: `.fileUnavailable`, `.databaseDamaged` (a corrupted committed record, a
     ///   truncated file) naming the record, also for an invalid template.
     public convenience init(path: String) throws(FaceMatchError) {
-        let parts = try DatabaseFile.consistentRead(path) { (f, _) throws(FaceMatchError) in try MappedTemplates.map(f) }
-        self.init(parts)
+        var file: PosixFile?
+        let parts = try DatabaseFile.consistentRead(path) { (f, _) throws(FaceMatchError) in
+            file = f
+            return try MappedTemplates.map(f)
+        }
+        self.init(parts, file: file!)
     }
 
-    private init(_ p: (base: UnsafeRawPointer, length: Int, dimension: Int, offsets: [Int], ids: [UInt64], removed: Int, tornBytes: Int)) {
+    private init(_ p: (base: UnsafeRawPointer, length: Int, dimension: Int, offsets: [Int], ids: [UInt64], removed: Int, tornBytes: Int), file: PosixFile) {
+        self.file = file
+        needed = (p.offsets.last ?? 0) + p.dimension
         base = p.base
         length = p.length
         dimension = p.dimension
@@ -84,6 +94,15 @@ public final class MappedTemplates: @unchecked Sendable {
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    /// Throws when the file was cut below its rows while mapped (by something other than
+    /// CryptoMask, e.g. `cp` over it): reading those pages would end the process. Checked before
+    /// each result's rows are read; replace database files by renaming a copy into place.
+    func checkIntact() throws(FaceMatchError) {
+        guard file.size >= needed else {
+            throw FaceMatchError.databaseDamaged("\(file.path) was truncated while being served (overwrite database files only by renaming a copy into place)")
+        }
+    }
 
     /// Row `i`'s template (valid while this object lives).
     @inline(__always)

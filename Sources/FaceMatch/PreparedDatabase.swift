@@ -37,8 +37,11 @@ final class PreparedDatabase: Sendable {
     }
 
     /// The plaintexts of result `r`, one per block.
-    func plaintexts(_ r: Int) -> [EvaluationPlaintext] {
-        r < cached.count ? cached[r] : PreparedDatabase.build(r, rows, layout, context)
+    /// - Throws: `.databaseDamaged` when a mapped file was truncated under the server.
+    func plaintexts(_ r: Int) throws(FaceMatchError) -> [EvaluationPlaintext] {
+        if r < cached.count { return cached[r] }
+        try rows.checkIntact()
+        return PreparedDatabase.build(r, rows, layout, context)
     }
 
     static func build(_ r: Int, _ rows: TemplateRows, _ layout: Layout, _ context: BFVContext) -> [EvaluationPlaintext] {

@@ -146,10 +146,10 @@ extension MatchServer {
             let seeds = live.map { job in (0..<count).map { _ in job.rng.nextSeed() } }
             let first = start, current = live
             let evaluated = parallelMap(count) { i -> [Result<(PowerOfTwoCiphertext, [UInt64], [UInt64]), FaceMatchError>] in
-                let plaintexts = self.prepared.plaintexts(first + i)
+                let plaintexts = Result { () throws(FaceMatchError) in try self.prepared.plaintexts(first + i) }
                 return current.indices.map { k in
                     var g = ChaChaDRBG(seed: seeds[k][i])
-                    return Result { () throws(FaceMatchError) in try self.evaluate(first + i, current[k].queries, plaintexts, current[k].publicKey, &g) }
+                    return Result { () throws(FaceMatchError) in try self.evaluate(first + i, current[k].queries, plaintexts.get(), current[k].publicKey, &g) }
                 }
             }
             for (k, job) in current.enumerated() {

@@ -17,6 +17,11 @@ enum TemplateRows: Sendable {
         }
     }
 
+    /// Throws when a mapped file no longer holds the rows (see `MappedTemplates.checkIntact`).
+    func checkIntact() throws(FaceMatchError) {
+        if case .mapped(let m) = self { try m.checkIntact() }
+    }
+
     /// Calls `body` with a function from row index to that row's `d` template values.
     func withRows<R>(_ body: ((Int) -> UnsafePointer<Int8>) -> R) -> R {
         switch self {

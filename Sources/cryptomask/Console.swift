@@ -59,6 +59,7 @@ enum Console {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\\": out += "\\\\"
             default: out += u.properties.generalCategory == .control ? "\\u{\(String(u.value, radix: 16))}" : String(u)
             }
         }
@@ -113,7 +114,7 @@ struct Options {
         let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var digits = Substring(s), scale = 1
         if let last = s.last?.uppercased().first, let u = units[last] { digits = s.dropLast(); scale = u }
-        guard let v = Int(digits), v >= 0, v <= Int.max / scale else { throw CLIError("--\(option) must be a byte count such as 4G or auto, got '\(s)'") }
+        guard let v = Int(digits), v >= 0, v <= Int.max / scale else { throw CLIError("--\(option) must be a byte count such as 4G or auto, got '\(s)'", usage: true) }
         return v * scale
     }
 

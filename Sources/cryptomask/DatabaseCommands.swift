@@ -41,7 +41,8 @@ enum DatabaseCommands {
         let i = try DatabaseFile.info(path: path)
         if o.flag("json") {
             print(JSONLine.encode(["rows": i.rows, "removed": i.removed, "unerased": i.unerased, "dimension": i.dimension,
-                                   "formatVersion": i.formatVersion, "fileSize": i.fileSize, "tornBytes": i.tornBytes]))
+                                   "formatVersion": i.formatVersion, "fileSize": i.fileSize, "tornBytes": i.tornBytes,
+                                   "writerActive": i.writerActive]))
             return
         }
         print("rows: \(i.rows)")
@@ -49,8 +50,13 @@ enum DatabaseCommands {
         print("dimension: \(i.dimension)")
         print("format version: \(i.formatVersion)")
         print("file size: \(i.fileSize) bytes")
-        if i.tornBytes > 0 { print("torn tail: \(i.tornBytes) bytes after the last commit (run 'cryptomask db repair --db \(path)')") }
-        if i.unerased > 0 { print("interrupted erasures: \(i.unerased) (run 'cryptomask db repair --db \(path)')") }
+        if i.writerActive {
+            if i.tornBytes > 0 { print("being written: \(i.tornBytes) bytes after the last commit (a writer is at work)") }
+            if i.unerased > 0 { print("being erased: \(Console.count(i.unerased, "row")) (a writer is at work)") }
+        } else {
+            if i.tornBytes > 0 { print("torn tail: \(i.tornBytes) bytes after the last commit (run 'cryptomask db repair --db \(path)')") }
+            if i.unerased > 0 { print("interrupted erasures: \(i.unerased) (run 'cryptomask db repair --db \(path)')") }
+        }
     }
 
     static func list(_ args: [String]) throws {
@@ -72,7 +78,7 @@ enum DatabaseCommands {
         let path = try o.required("db")
         let id: UInt64?
         if let s = o.values["id"] {
-            guard let v = UInt64(s) else { throw CLIError("--id must be a non-negative integer, got '\(s)'") }
+            guard let v = UInt64(s) else { throw CLIError("--id must be a non-negative integer, got '\(s)'", usage: true) }
             id = v
         } else { id = nil }
         let label = o.values["label"]

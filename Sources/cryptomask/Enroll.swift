@@ -76,7 +76,7 @@ enum Enroll {
         Console.endProgress()
         let t = clock.now - start
         let seconds = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
-        let skipped = skip && duplicates > 0 ? ", \(duplicates) duplicates skipped" : ""
+        let skipped = skip && duplicates > 0 ? ", \(Console.count(duplicates, "duplicate")) skipped" : ""
         let range = batch.count == 0 ? "" : " as ids \(firstID) ... \(nextID - 1)"
         let rate = seconds > 0 ? ", \(Int(Double(npy.rows) / seconds)) rows/s" : ""
         print("enrolled \(Console.count(batch.count, "template")) into \(path)\(range)\(skipped) (now \(Console.count(existing + batch.count, "row")), dimension \(npy.columns); \(Console.seconds(seconds))\(rate))")

@@ -60,17 +60,21 @@ enum Serve {
         _ = try MatchParameters(dimension: 1, threshold: threshold)  // the threshold's range, before loading
         let configuration = try hostConfiguration(o)
         let queriesPerKey = try o.values["queries-per-key"].map { _ in try o.int("queries-per-key") }
-        if let q = queriesPerKey, q < 1 { throw CLIError("--queries-per-key must be at least 1") }
+        if let q = queriesPerKey, q < 1 { throw CLIError("--queries-per-key must be at least 1", usage: true) }
         let drain = try o.double("drain-seconds", default: 30)
         let interval = try o.double("reload-interval", default: 2)
-        guard drain >= 0, interval > 0 else { throw CLIError("--drain-seconds must be >= 0 and --reload-interval > 0") }
+        guard drain >= 0 else { throw CLIError("--drain-seconds must be at least 0", usage: true) }
+        guard interval > 0 else { throw CLIError("--reload-interval must be more than 0 seconds", usage: true) }
         let cache = try o.values["cache-memory"].flatMap { $0 == "auto" ? nil : try Options.bytes($0, option: "cache-memory") }
-        let audit = try o.values["audit-log"].map(auditSink)
+        let auditFile = try o.values["audit-log"].map { try AuditFile(path: $0) }
+        let audit: (@Sendable (String) -> Void)?
+        if let f = auditFile { audit = { f.append($0) } } else { audit = nil }
         Console.progress("loading \(path)")
-        let served = try ServedDatabase(path: path, threshold: threshold, cacheBudget: cache, queriesPerKey: queriesPerKey)
+        // Bind first: a port in use fails at once, before a large cache is built.
         let listener = try TCPListener(host: host, port: port)
+        let served = try ServedDatabase(path: path, threshold: threshold, cacheBudget: cache, queriesPerKey: queriesPerKey)
         let server = served.current!
-        Console.log("serving \(server.templateCount) templates (d = \(server.parameters.dimension), layout \(server.layout), N = \(server.layout.degree), \(server.queriesPerKey) queries per key) on \(host):\(listener.port)")
+        Console.log("serving \(server.templateCount) templates (d = \(server.parameters.dimension), layout \(server.layout), N = \(server.layout.degree), \(server.queriesPerKey) queries per key) on \(host.contains(":") ? "[\(host)]" : host):\(listener.port)")
         let sessions = SessionHost(listener: listener, configuration: configuration,
                                    log: { Console.error($0) },
                                    audit: audit ?? { Console.error($0) },
@@ -79,6 +83,8 @@ enum Serve {
         let stop = StopRequest()
         ServerSignals.start { sig in
             if sig == SIGHUP {
+                // Log rotation: the audit log is reopened at its path.
+                auditFile?.reopen()
                 served.reload(reason: "SIGHUP", force: true)
             } else if stop.request(sig) {
                 sessions.stop()
@@ -100,18 +106,18 @@ enum Serve {
     static func hostConfiguration(_ o: Options) throws -> SessionHost.Configuration {
         var c = SessionHost.Configuration()
         c.maxSessions = try o.int("max-sessions", default: c.maxSessions)
-        guard c.maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1") }
+        guard c.maxSessions >= 1 else { throw CLIError("--max-sessions must be at least 1", usage: true) }
         c.maxPerAddress = try o.int("max-per-address", default: c.maxPerAddress)
-        guard c.maxPerAddress >= 1 else { throw CLIError("--max-per-address must be at least 1") }
+        guard c.maxPerAddress >= 1 else { throw CLIError("--max-per-address must be at least 1", usage: true) }
         if let r = o.values["rate"] {
             if r == "off" { c.queriesPerMinute = nil } else {
-                guard let v = Double(r), v.isFinite, v > 0 else { throw CLIError("--rate must be a positive number of queries per minute or 'off', got '\(r)'") }
+                guard let v = Double(r), v.isFinite, v > 0 else { throw CLIError("--rate must be a positive number of queries per minute or 'off', got '\(r)'", usage: true) }
                 c.queriesPerMinute = v
             }
         }
         func seconds(_ name: String, _ current: Double) throws -> Double {
             guard let s = o.values[name] else { return current }
-            guard let v = Double(s), v.isFinite, v > 0 else { throw CLIError("--\(name) must be a positive number, got '\(s)'") }
+            guard let v = Double(s), v.isFinite, v > 0 else { throw CLIError("--\(name) must be a positive number, got '\(s)'", usage: true) }
             return v
         }
         c.limits.handshake = try seconds("handshake-timeout", c.limits.handshake)
@@ -121,16 +127,6 @@ enum Serve {
         c.limits.session = try seconds("session-timeout", c.limits.session)
         return c
     }
-
-    /// Appends each audit line to `path` (created with mode 0600), one `write` per line.
-    static func auditSink(_ path: String) throws -> @Sendable (String) -> Void {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CLIError("cannot open --audit-log \(path): \(String(cString: strerror(errno)))") }
-        return { line in
-            let bytes = Array((line + "\n").utf8)
-            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, bytes.count) }
-        }
-    }
 }
 
 /// The signal that asked the server to stop (0 while running).
@@ -139,4 +135,38 @@ final class StopRequest: Sendable {
     var signal: Int32 { value.load(ordering: .acquiring) }
     /// Records `sig`; true for the first request only.
     func request(_ sig: Int32) -> Bool { value.compareExchange(expected: 0, desired: sig, ordering: .acquiringAndReleasing).exchanged }
+}
+
+/// The `--audit-log` file: created with mode 0600, one `write` per line (O_APPEND), reopened at
+/// its path on SIGHUP so log rotation (rename, then SIGHUP) works.
+final class AuditFile: Sendable {
+    let path: String
+    private let fd: Mutex<Int32>
+
+    init(path: String) throws {
+        self.path = path
+        let fd = AuditFile.open(path)
+        guard fd >= 0 else { throw CLIError("cannot open --audit-log \(path): \(String(cString: strerror(errno)))") }
+        self.fd = Mutex(fd)
+    }
+
+    static func open(_ path: String) -> Int32 { Glibc_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+
+    func append(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        fd.withLock { fd in _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, bytes.count) } }
+    }
+
+    func reopen() {
+        let new = AuditFile.open(path)
+        guard new >= 0 else {
+            Console.log("cannot reopen --audit-log \(path): \(String(cString: strerror(errno))); still writing to the old file")
+            return
+        }
+        fd.withLock { fd in close(fd); fd = new }
+    }
+}
+
+@inline(__always) private func Glibc_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    open(path, flags, mode)
 }

@@ -19,6 +19,9 @@ final class ServedDatabase: Sendable {
         var unavailable = ""
         var signature: FileSignature?
         var rows = 0
+        /// The snapshot's live ids: a reload finding the same ids (a write that changed nothing,
+        /// a compaction that dropped nothing, SIGHUP) keeps the snapshot and its sessions.
+        var ids: [UInt64] = []
     }
     private let state = Mutex(State())
     /// One reload at a time; sessions that need the reload wait for it.
@@ -38,7 +41,7 @@ final class ServedDatabase: Sendable {
         Console.progress("preparing \(mapped.count) templates")
         let server = try makeServer(mapped)
         Console.endProgress()
-        state.withLock { $0 = State(server: server, signature: signature, rows: mapped.count) }
+        state.withLock { $0 = State(server: server, signature: signature, rows: mapped.count, ids: mapped.ids) }
     }
 
     private func makeServer(_ mapped: MappedTemplates) throws(FaceMatchError) -> MatchServer {
@@ -78,13 +81,22 @@ final class ServedDatabase: Sendable {
                 let mapped = try MappedTemplates(path: path)
                 warnAboutTail(mapped)
                 let n = mapped.count
+                let same = state.withLock { s -> Bool in
+                    guard s.server != nil, s.ids == mapped.ids else { return false }
+                    s.signature = signature
+                    return true
+                }
+                if same {
+                    if force { Console.log("reloaded \(path) (\(reason)): unchanged, \(n) templates") }
+                    return
+                }
                 if n == 0 {
                     state.withLock { $0 = State(server: nil, unavailable: "the database holds no templates", signature: signature, rows: 0) }
                     Console.log("reloaded \(path) (\(reason)): no templates left; sessions are refused until rows are enrolled")
                     return
                 }
                 let server = try makeServer(mapped)
-                state.withLock { $0 = State(server: server, signature: signature, rows: n) }
+                state.withLock { $0 = State(server: server, signature: signature, rows: n, ids: mapped.ids) }
                 Console.log("reloaded \(path) (\(reason)): \(n) templates (was \(rows)), \(mapped.removed) removed rows in the file")
             } catch {
                 // The file did change: do not retry until it changes again.
@@ -107,7 +119,7 @@ final class ServedDatabase: Sendable {
     }
 
     private func warnAboutTail(_ c: MappedTemplates) {
-        if c.tornBytes > 0 {
+        if c.tornBytes > 0 && !DatabaseFile.isLockedByWriter(path: path) {
             Console.log("warning: \(path) has \(c.tornBytes) bytes after its last commit (an interrupted enroll); serving the committed rows; 'cryptomask db repair --db \(path)' cuts them")
         }
     }
