@@ -117,7 +117,12 @@ public final class MatchServer: Sendable {
             return try runSession(channel: channel, rng: randomness.generator(), policy: policy)
         } catch {
             let text: String
-            if case .refused(let reason) = error { text = reason } else { text = "\(error)" }
+            switch error {
+            case .refused(let reason): text = reason
+            // The server's files are its own business: their paths never reach the verifier.
+            case .databaseDamaged, .fileUnavailable, .databaseLocked: text = "the server's database is unavailable; try again later"
+            default: text = "\(error)"
+            }
             try? channel.send(.error, Array(text.utf8.prefix(FrameLimits.errorText)))
             throw error
         }
