@@ -77,7 +77,9 @@ public final class NumpyFile {
     public init(path: String) throws(FaceMatchError) {
         file = try PosixFile(path: path, mode: .read)
         let head = try file.read(at: 0, count: 12 + NumpyHeader.maxHeaderBytes)
-        header = try NumpyHeader(head, allowVector: true)
+        do throws(FaceMatchError) { header = try NumpyHeader(head, allowVector: true) } catch {
+            throw FaceMatchError.invalidParameter("\(path): \(error.reason)")
+        }
         let (count, overflow) = header.rows.multipliedReportingOverflow(by: header.columns * header.width)
         guard !overflow, file.size - header.dataStart == count else {
             throw NumpyHeader.fail("\(path): data holds \(file.size - header.dataStart) bytes, shape (\(header.rows), \(header.columns)) needs \(count)")

@@ -62,7 +62,13 @@ enum DatabaseCommands {
     static func list(_ args: [String]) throws {
         let o = try Options(args, valued: ["db"], boolean: ["json"])
         if o.help { print(help); return }
-        let c = try DatabaseFile.load(path: try o.required("db"))
+        let path = try o.required("db")
+        // Listing reads the committed rows, as the server serves them, past a tail or an erasure
+        // left by a writer that died (and says so).
+        let c = try DatabaseFile.load(path: path, lenient: true)
+        if c.tornBytes > 0 && !DatabaseFile.isLockedByWriter(path: path) {
+            Console.error("cryptomask: warning: \(c.tornBytes) bytes after the last commit (run 'cryptomask db repair --db \(path)')")
+        }
         var out = ""
         for (k, id) in c.database.ids.enumerated() {
             out += o.flag("json") ? JSONLine.encode(["id": id, "label": c.labels[k]]) : "\(id)\t\(Console.printable(c.labels[k]))"

@@ -42,7 +42,7 @@ enum Query {
         var host = String(address[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let embeddingPath = try o.required("embedding")
-        let array = try NumpyArray(npy: readFileBytes(embeddingPath), allowVector: true)
+        let array = try readProbes(embeddingPath)
         guard o.values["row"] == nil || o.values["rows"] == nil else { throw CLIError("give --row or --rows, not both", usage: true) }
         guard array.rows > 0 else { throw CLIError("\(embeddingPath) has no rows") }
         let rows = try selectRows(o.values["rows"] ?? o.values["row"] ?? "0", count: array.rows)
@@ -125,6 +125,15 @@ enum Query {
             return attempt < 1000 && seconds <= 120 ? seconds : nil
         }
         return nil
+    }
+
+    /// The probes in the `.npy` file at `path` (a 1-D array is one probe); errors name the file.
+    static func readProbes(_ path: String) throws(FaceMatchError) -> NumpyArray {
+        let bytes = try readFileBytes(path)
+        do { return try NumpyArray(npy: bytes, allowVector: true) } catch {
+            if case .invalidParameter(let s) = error { throw FaceMatchError.invalidParameter("\(path): \(s)") }
+            throw error
+        }
     }
 
     /// `all`, `I` or `A-B` (inclusive) over `count` rows.
