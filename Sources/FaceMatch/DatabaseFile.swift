@@ -111,6 +111,8 @@ public enum DatabaseFile {
         /// Whether a writer held the lock while the file was read (a tail or an erasure is then
         /// work in progress, not damage).
         public var writerActive = false
+        /// The id the next appended row gets: above every id the file has ever held.
+        public var nextID: UInt64 = 0
     }
 
     /// Reads the header and every committed record's framing and checksum.
@@ -125,13 +127,17 @@ public enum DatabaseFile {
     }
 
     /// The scan behind `load` and `info`. Strict: a torn tail or an interrupted erasure throws.
-    static func read(_ f: PosixFile, strict: Bool, keepTemplates: Bool = true) throws(FaceMatchError) -> (contents: Contents, info: Info, header: DatabaseFormat.Header, end: Int) {
+    /// `visit` sees every live, validated row: writers do their own work in the same pass.
+    static func read(_ f: PosixFile, strict: Bool, keepTemplates: Bool = true,
+                     visit: (DatabaseFormat.RecordView) throws(FaceMatchError) -> Void = { _ in }) throws(FaceMatchError) -> (contents: Contents, info: Info, header: DatabaseFormat.Header, end: Int) {
         let h = try DatabaseFormat.readHeader(f)
+        var nextID = h.nextID
         var db = try FaceDatabase(dimension: h.dimension)
         var labels: [String] = []
         var removed = 0, unerased = 0
         if keepTemplates { db.reserve(h.count); labels.reserveCapacity(h.count) }
         let end = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
+            nextID = max(nextID, r.id &+ 1)
             if r.removed {
                 removed += 1
                 if !r.intact { unerased += 1 }
@@ -145,10 +151,11 @@ public enum DatabaseFile {
                 throw FaceMatchError.databaseDamaged("\(f.path): invalid record \(r.index + 1) (id \(r.id)): \(error.reason)")
             }
             if keepTemplates { labels.append(r.label) }
+            try visit(r)
         }
         let fileSize = f.size
         let info = Info(rows: h.count - removed, removed: removed, unerased: unerased, dimension: h.dimension,
-                        formatVersion: Int(h.version), fileSize: fileSize, tornBytes: fileSize - end)
+                        formatVersion: Int(h.version), fileSize: fileSize, tornBytes: fileSize - end, nextID: nextID)
         if strict {
             guard end == fileSize else {
                 throw FaceMatchError.databaseDamaged("\(f.path): torn write: \(fileSize - end) bytes after the last committed record (an interrupted enroll); `cryptomask db repair --db \(f.path)` cuts them")

@@ -55,23 +55,7 @@ public final class DatabaseWriter {
     /// and compacted rows included), 0 for a new file.
     public func nextID() throws(FaceMatchError) -> UInt64 {
         guard PosixFile.exists(path) else { return 0 }
-        let f = try PosixFile(path: path, mode: .read)
-        let h = try DatabaseFormat.readHeader(f)
-        var next = h.nextID
-        _ = try DatabaseFormat.scan(f, h) { r in next = max(next, r.id &+ 1) }
-        return next
-    }
-
-    /// Calls `body(id, label, template)` for every live row, in file order, streaming the file
-    /// (memory: one 1 MiB chunk). Nothing is called when the file does not exist yet.
-    /// - Throws: `.databaseDamaged` for a damaged file.
-    public func forEachRow(_ body: (UInt64, String, ArraySlice<UInt8>) -> Void) throws(FaceMatchError) {
-        guard PosixFile.exists(path) else { return }
-        let f = try PosixFile(path: path, mode: .read)
-        let h = try DatabaseFormat.readHeader(f)
-        _ = try DatabaseFormat.scan(f, h) { r in
-            if !r.removed { body(r.id, r.label, r.template(dimension: h.dimension)) }
-        }
+        return try DatabaseFile.read(PosixFile(path: path, mode: .read), strict: false, keepTemplates: false).info.nextID
     }
 
     /// Appends rows. A missing file is created (with dimension `templates[0].count`) through a
@@ -99,16 +83,23 @@ public final class DatabaseWriter {
     /// and committed at once by `commit()`; until then no reader sees them, and `abort()` (or an
     /// error, or a crash) leaves the file as it was. `dimension` is used for a new file; an
     /// existing file must have it.
+    /// The file is validated in one streaming pass, which also shows every live row to
+    /// `visit(id, label, template)` (e.g. to find duplicates) and finds `PendingAppend.nextID`.
     /// - Throws: `.databaseDamaged` (run `repair`), `.invalidParameter` for another dimension.
-    public func beginAppend(dimension: Int) throws(FaceMatchError) -> PendingAppend {
+    public func beginAppend(dimension: Int, visit: (UInt64, String, ArraySlice<UInt8>) -> Void = { _, _, _ in }) throws(FaceMatchError) -> PendingAppend {
         if PosixFile.exists(path) {
             try upgradeIfNeeded()
             let f = try PosixFile(path: path, mode: .readWrite)
-            let (_, _, header, end) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
-            guard header.dimension == dimension else {
-                throw FaceMatchError.invalidParameter("\(path) holds dimension \(header.dimension), the rows have \(dimension)")
+            let h = try DatabaseFormat.readHeader(f)
+            guard h.dimension == dimension else {
+                throw FaceMatchError.invalidParameter("\(path) holds dimension \(h.dimension), the rows have \(dimension)")
             }
-            return PendingAppend(file: f, header: header, start: end, publishAt: nil, lockCheck: checkLock)
+            let (_, info, header, end) = try DatabaseFile.read(f, strict: true, keepTemplates: false) { r in
+                visit(r.id, r.label, r.template(dimension: h.dimension))
+            }
+            let batch = PendingAppend(file: f, header: header, start: end, publishAt: nil, lockCheck: checkLock)
+            batch.nextID = info.nextID
+            return batch
         }
         _ = try FaceDatabase(dimension: dimension)
         let temp = "\(path).new-\(getpid())"
@@ -128,10 +119,9 @@ public final class DatabaseWriter {
         guard PosixFile.exists(path) else { throw FaceMatchError.fileUnavailable("\(path): no such database") }
         try upgradeIfNeeded()
         let f = try PosixFile(path: path, mode: .readWrite)
-        let (_, _, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
         var hits: [DatabaseFormat.RecordView] = []
-        _ = try DatabaseFormat.scan(f, h) { r in
-            if !r.removed && matches(r.id, r.label) { hits.append(r) }
+        let (_, _, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false) { r in
+            if matches(r.id, r.label) { hits.append(r) }
         }
         guard !hits.isEmpty else { return [] }
         try checkLock()
@@ -169,7 +159,7 @@ public final class DatabaseWriter {
         let f = try PosixFile(path: path, mode: .read)
         let before = f.size
         let (_, info, h, _) = try DatabaseFile.read(f, strict: true, keepTemplates: false)
-        let next = try nextID()
+        let next = info.nextID
         let temp = "\(path).compact-\(getpid())"
         PosixFile.remove(temp)
         do throws(FaceMatchError) {
@@ -273,6 +263,8 @@ public final class PendingAppend {
     var added = 0
     var largestID: UInt64?
     var finished = false
+    /// The id to give the first row added: above every id the file has ever held (0 for a new file).
+    public internal(set) var nextID: UInt64 = 0
 
     init(file: PosixFile, header: DatabaseFormat.Header, start: Int, publishAt: String?, lockCheck: @escaping () throws(FaceMatchError) -> Void) {
         self.file = file

@@ -25,7 +25,8 @@ final class SweepJob: @unchecked Sendable {
     /// The masks `M` at the targets, kept only for `MatchServer.evaluateQuery`.
     var masks: [UInt64]?
     let keepMasks: Bool
-    private let state = Mutex<(frames: [[UInt8]], buffered: Int, done: Bool, error: FaceMatchError?, cancelled: Bool)>(([], 0, false, nil, false))
+    /// Frames not yet taken are `frames[head...]` (taking one is O(1); the array is compacted as it drains).
+    private let state = Mutex<(frames: [[UInt8]], head: Int, buffered: Int, done: Bool, error: FaceMatchError?, cancelled: Bool)>(([], 0, 0, false, nil, false))
     private let signal = DispatchSemaphore(value: 0)
     /// Frames a slow verifier may leave unsent before its query is dropped.
     static let maxBufferedBytes = 256 << 20
@@ -45,6 +46,7 @@ final class SweepJob: @unchecked Sendable {
         state.withLock { s in
             s.cancelled = true
             s.frames = []
+            s.head = 0
             if !s.done { s.done = true; s.error = error }
         }
         signal.signal()
@@ -76,8 +78,14 @@ final class SweepJob: @unchecked Sendable {
     func nextFrame() throws(FaceMatchError) -> [UInt8]? {
         while true {
             let next = state.withLock { s -> Result<[UInt8]?, FaceMatchError>? in
-                if !s.frames.isEmpty {
-                    let f = s.frames.removeFirst()
+                if s.head < s.frames.count {
+                    let f = s.frames[s.head]
+                    s.frames[s.head] = []
+                    s.head += 1
+                    if s.head >= 64 && 2 * s.head >= s.frames.count {
+                        s.frames.removeFirst(s.head)
+                        s.head = 0
+                    }
                     s.buffered -= f.count
                     return .success(f)
                 }

@@ -58,9 +58,9 @@ public final class FerretCOTSender {
     var pool: [Block] = []
     var poolNext = 0
 
-    /// A sender drawing its first base COTs from `bootstrap` (set up), whose secret is `Δ`.
-    /// The same, taking one generator from `randomness` (fresh system randomness by default;
-    /// never hand two suppliers a copied generator value: see `RandomSource`).
+    /// A sender drawing its first base COTs from `bootstrap` (set up), whose secret is `Δ`, and
+    /// one generator from `randomness` (fresh system randomness by default; never hand two
+    /// suppliers a copied generator value: see `RandomSource`).
     public convenience init(bootstrap: OTExtensionSender, randomness: RandomSource = .system, schedule: FerretSchedule = .adaptive) {
         self.init(bootstrap: bootstrap, rng: randomness.generator(), schedule: schedule)
     }
@@ -159,9 +159,9 @@ public final class FerretCOTReceiver {
     var poolChoices = BitVector(count: 0)
     var poolNext = 0
 
-    /// A receiver drawing its first base COTs from `bootstrap` (set up).
-    /// The same, taking one generator from `randomness` (fresh system randomness by default;
-    /// never hand two suppliers a copied generator value: see `RandomSource`).
+    /// A receiver drawing its first base COTs from `bootstrap` (set up), and one generator from
+    /// `randomness` (fresh system randomness by default; never hand two suppliers a copied
+    /// generator value: see `RandomSource`).
     public convenience init(bootstrap: OTExtensionReceiver, randomness: RandomSource = .system, schedule: FerretSchedule = .adaptive) {
         self.init(bootstrap: bootstrap, rng: randomness.generator(), schedule: schedule)
     }

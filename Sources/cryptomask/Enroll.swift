@@ -34,16 +34,16 @@ enum Enroll {
         let start = clock.now
         let writer = try DatabaseWriter(path: path, wait: o.flag("wait"))
         defer { writer.close() }
-        // What the file holds: the largest id, and (label, template) digests for duplicates.
+        // One pass over the file validates it, finds the next id and collects (label, template)
+        // digests for duplicates.
         var seen = Set<Int>()
         var existing = 0
-        try writer.forEachRow { _, label, template in
+        let batch = try writer.beginAppend(dimension: npy.columns) { _, label, template in
             existing += 1
             seen.insert(digest(template.map { Int8(bitPattern: $0) }, label))
         }
-        let batch = try writer.beginAppend(dimension: npy.columns)
         // Above every id the file ever held: a removed person's id is never given to another.
-        var nextID = try writer.nextID()
+        var nextID = batch.nextID
         let firstID = nextID
         var duplicates = 0
         let skip = o.flag("skip-duplicates")
