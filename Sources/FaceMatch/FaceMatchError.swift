@@ -28,12 +28,19 @@ public enum FaceMatchError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The server refused the request (busy, rate limited, key budget spent); the text says
     /// what to do (wait, reconnect with a fresh key).
     case refused(String)
+    /// Cluster authentication failed: the peer does not hold the cluster key (or the key
+    /// file is missing, too short or readable by others); the text says which.
+    case notAuthenticated(String)
+    /// A shard of a cluster is down, slower than its deadline or answered wrongly; the text
+    /// names the shard. The query fails as a whole (a partial answer would be a wrong one).
+    case shardFailed(String)
 
     /// The case's text alone, without a prefix.
     public var reason: String {
         switch self {
         case .invalidEmbedding(let s), .invalidParameter(let s), .databaseUnavailable(let s), .databaseDamaged(let s),
-             .databaseLocked(let s), .fileUnavailable(let s), .protocolViolation(let s), .peerError(let s), .refused(let s): return s
+             .databaseLocked(let s), .fileUnavailable(let s), .protocolViolation(let s), .peerError(let s), .refused(let s),
+             .notAuthenticated(let s), .shardFailed(let s): return s
         case .bfv(let e): return e.description
         case .secureCompare(let e): return e.description
         }
@@ -50,6 +57,8 @@ public enum FaceMatchError: Error, Sendable, Equatable, CustomStringConvertible 
         case .protocolViolation(let s): return "protocol error: \(s)"
         case .peerError(let s): return "the peer reported: \(s)"
         case .refused(let s): return "refused: \(s)"
+        case .notAuthenticated(let s): return "cluster authentication failed: \(s)"
+        case .shardFailed(let s): return "shard failed: \(s)"
         case .bfv(let e): return "encryption layer: \(e)"
         case .secureCompare(let e): return e.description
         }
