@@ -109,7 +109,10 @@ enum DatabaseFormat {
         var labelOffset: Int, labelLength: Int
         var bytes: ArraySlice<UInt8>
 
-        var label: String { String(decoding: bytes.dropFirst(labelOffset).prefix(labelLength), as: UTF8.self) }
+        var labelBytes: ArraySlice<UInt8> { bytes.dropFirst(labelOffset).prefix(labelLength) }
+        var label: String { String(decoding: labelBytes, as: UTF8.self) }
+        /// The record's own checksum (its last 8 bytes).
+        var checksum: UInt64 { DatabaseFormat.readLE(bytes.suffix(8)) }
         func template(dimension d: Int) -> ArraySlice<UInt8> { bytes.dropFirst(labelOffset + labelLength).prefix(d) }
     }
 

@@ -170,7 +170,7 @@ public final class DatabaseWriter {
             var records: [UInt8] = []
             _ = try DatabaseFormat.scan(f, h) { (r) throws(FaceMatchError) in
                 guard !r.removed else { return }
-                records += DatabaseFormat.record(id: r.id, label: Array(r.bytes.dropFirst(r.labelOffset).prefix(r.labelLength)),
+                records += DatabaseFormat.record(id: r.id, label: Array(r.labelBytes),
                                                  template: r.template(dimension: h.dimension))
                 if records.count >= 1 << 20 { try out.write(records, at: offset); offset += records.count; records.removeAll(keepingCapacity: true) }
             }

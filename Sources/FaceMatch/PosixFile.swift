@@ -75,14 +75,32 @@ final class PosixFile {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
         let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + suffix
+        return entries(of: dir).filter { $0.hasPrefix(prefix) }.map { dir == "/" ? "/" + $0 : dir + "/" + $0 }
+    }
+
+    /// The names in directory `dir` (without `.` and `..`; empty if it cannot be read).
+    static func entries(of dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
         var out: [String] = []
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(prefix) { out.append(dir == "/" ? "/" + name : dir + "/" + name) }
+            if name != "." && name != ".." { out.append(name) }
         }
         return out
+    }
+
+    /// Creates directory `path` and its missing parents, each with mode `permissions`; an
+    /// existing directory is left as it is.
+    /// - Throws: `.fileUnavailable` when a component exists but is not a directory, or cannot be created.
+    static func makeDirectory(_ path: String, permissions: mode_t = 0o700) throws(FaceMatchError) {
+        if isDirectory(path) { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectory(String(path[..<slash]), permissions: permissions)
+        }
+        guard mkdir(path, permissions) == 0 || (errno == EEXIST && isDirectory(path)) else {
+            throw FaceMatchError.fileUnavailable("\(path): cannot create the directory: \(lastError())")
+        }
     }
 
     var size: Int {
@@ -154,6 +172,9 @@ final class PosixFile {
     }
 
     static func remove(_ path: String) { unlink(path) }
+
+    /// Removes directory `path` if it is empty (best effort).
+    static func removeDirectory(_ path: String) { rmdir(path) }
 
     /// fsync of the directory holding `path` (makes a create or rename durable); best effort.
     static func syncDirectory(of path: String) {

@@ -1,6 +1,6 @@
 import FaceMatch
 
-/// `cryptomask db info|list|remove|compact|repair`: inspect and maintain a database file.
+/// `cryptomask db info|list|remove|compact|repair|split`: inspect and maintain a database file.
 enum DatabaseCommands {
     static let help = """
         usage: cryptomask db <command> --db FILE [options]
@@ -12,8 +12,10 @@ enum DatabaseCommands {
                                                            remove rows; their bytes are erased at once
           compact --db FILE [--wait]                       rewrite without removed rows (atomic)
           repair  --db FILE [--wait]                       cut a torn tail, finish interrupted erasures
+          split   --db FILE --shards K --out DIR [--by round-robin|id-hash] [--wait]
+                                                           write K shard files for 'serve --shard'
 
-        Writers (remove, compact, repair, and enroll) take the file's lock: a second writer fails
+        Writers (remove, compact, repair, split, and enroll) take the file's lock: a second writer fails
         at once naming the process that holds it, or waits with --wait. Readers (info, list,
         serve) wait while a writer works and never see a half-written file.
         """
@@ -21,7 +23,7 @@ enum DatabaseCommands {
     static func run(_ args: [String]) throws {
         guard let sub = args.first, !sub.hasPrefix("-") else {
             if args.contains("--help") || args.contains("-h") { print(help); return }
-            throw CLIError("missing db command (info, list, remove, compact, repair)", usage: true)
+            throw CLIError("missing db command (info, list, remove, compact, repair, split)", usage: true)
         }
         let rest = Array(args.dropFirst())
         switch sub {
@@ -30,7 +32,8 @@ enum DatabaseCommands {
         case "remove": try remove(rest)
         case "compact": try compact(rest)
         case "repair": try repair(rest)
-        default: throw CLIError("unknown db command '\(sub)' (info, list, remove, compact, repair)", usage: true)
+        case "split": try SplitCommand.run(rest)
+        default: throw CLIError("unknown db command '\(sub)' (info, list, remove, compact, repair, split)", usage: true)
         }
     }
 

@@ -12,7 +12,7 @@ let usage = """
     commands:
       demo                                             synthetic database, genuine + impostor query over loopback TCP
       enroll --db FILE --embeddings X.npy [--labels L.txt]   create or append to a database
-      db     info|list|remove|compact|repair --db FILE  inspect and maintain a database file
+      db     info|list|remove|compact|repair|split --db FILE   inspect, maintain or shard a database file
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
       query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
 
