@@ -18,8 +18,9 @@ enum SplitCommand {
         0600. An existing shard-N.cmdb in DIR is refused. The split holds FILE's writer lock (an
         enroll or removal waits or fails; serving goes on), writes each shard under a temporary
         name, syncs it, re-reads it with the validating reader and checks it against what was
-        dealt, and only then gives all of them their names: a failed or killed split leaves no
-        shard file. Memory stays bounded (one pass, at most 64 MB of buffers) however large FILE.
+        dealt, and only then gives all of them their names: a failed split leaves no shard file,
+        a killed one no incomplete shard file (the next split into DIR deletes its temporary
+        files). Memory stays bounded (one pass, at most 64 MB of buffers) however large FILE.
         """
 
     static func run(_ args: [String]) throws {

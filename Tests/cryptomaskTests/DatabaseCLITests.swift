@@ -10,11 +10,6 @@ struct DatabaseCLITests {
 
     func rows(_ db: String) throws -> Int { try DatabaseFile.info(path: db).rows }
 
-    /// `count` distinct unit rows of dimension `d` without a Gaussian sampler (fast for big files).
-    func cheapRows(_ count: Int, d: Int, seed: Int) -> [[Double]] {
-        (0..<count).map { i in (0..<d).map { j in Double((i &* 7919 &+ j &* 104_729 &+ seed) % 201) - 100 + 0.5 } }
-    }
-
     @Test("two concurrent enrolls never both succeed with a lost row; --wait serializes them")
     func concurrentEnrolls() throws {
         let dir = try temporaryDirectory()

@@ -154,6 +154,40 @@ struct ShardSplitTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fresh).count == 103)
     }
 
+    @Test("a split killed while writing leaves no shard file under a final name; the next split cleans up and succeeds")
+    func killedSplit() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("big.cmdb").path
+        try writeNPY(cheapRows(150_000, d: 128, seed: 4), to: dir.appendingPathComponent("big.npy"))
+        #expect(try runCLI(["enroll", "--db", db, "--embeddings", dir.appendingPathComponent("big.npy").path]).0 == 0)
+        let out = dir.appendingPathComponent("shards")
+        var caught = false
+        for attempt in 0..<5 where !caught {
+            let split = try BackgroundCLI(["db", "split", "--db", db, "--shards", "3", "--out", out.path], in: dir, name: "split\(attempt)")
+            // Kill as soon as a temporary shard file exists: rows being written, nothing published.
+            while split.process.isRunning {
+                if ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains(where: { $0.contains(".split-") }) {
+                    kill(split.process.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(200)
+            }
+            split.process.waitUntilExit()
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+            if split.process.terminationReason == .uncaughtSignal && names.contains(where: { $0.contains(".split-") }) {
+                caught = true
+                #expect(!names.contains { $0.hasSuffix(".cmdb") }, "\(names)")
+            } else {
+                try? FileManager.default.removeItem(at: out)
+            }
+        }
+        #expect(caught, "never caught the split while it wrote")
+        let again = try runCLI(["db", "split", "--db", db, "--shards", "3", "--out", out.path])
+        #expect(again.0 == 0 && again.1.contains("150000 live rows"), "\(again.2)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["shard-0.cmdb", "shard-1.cmdb", "shard-2.cmdb"])
+    }
+
     @Test("a shard takes new enrollments (ids continue from the source's next id) and serves its rows")
     func enrollIntoShard() throws {
         let dir = try temporaryDirectory()

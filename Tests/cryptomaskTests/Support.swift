@@ -184,6 +184,11 @@ struct Synthetic {
     }
 }
 
+/// `count` distinct rows of dimension `d` without a Gaussian sampler (fast for big files).
+func cheapRows(_ count: Int, d: Int, seed: Int) -> [[Double]] {
+    (0..<count).map { i in (0..<d).map { j in Double((i &* 7919 &+ j &* 104_729 &+ seed) % 201) - 100 + 0.5 } }
+}
+
 func writeNPY(_ rows: [[Double]], to url: URL, float32: Bool = true) throws {
     let bytes = NumpyArray.encode(rows: rows.count, columns: rows[0].count, values: rows.flatMap { $0 }, float32: float32)
     try Data(bytes).write(to: url)
