@@ -54,12 +54,7 @@ struct DatabaseCLITests {
         for attempt in 0..<6 where !caught {
             let enroll = try BackgroundCLI(["enroll", "--db", db, "--embeddings", dir.appendingPathComponent("big.npy").path], in: dir, name: "big\(attempt)")
             // Kill as soon as the file grows past its committed size: records written, header not yet.
-            while enroll.process.isRunning {
-                let size = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0
-                if size > committedSize { kill(enroll.process.processIdentifier, SIGKILL); break }
-                usleep(200)
-            }
-            enroll.process.waitUntilExit()
+            enroll.sigkill { ((try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0) > committedSize }
             if try rows(db) == 10 && (try DatabaseFile.info(path: db).tornBytes) > 0 {
                 caught = true
             } else if try rows(db) > 10 {

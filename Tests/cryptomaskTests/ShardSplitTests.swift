@@ -166,14 +166,7 @@ struct ShardSplitTests {
         for attempt in 0..<5 where !caught {
             let split = try BackgroundCLI(["db", "split", "--db", db, "--shards", "3", "--out", out.path], in: dir, name: "split\(attempt)")
             // Kill as soon as a temporary shard file exists: rows being written, nothing published.
-            while split.process.isRunning {
-                if ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains(where: { $0.contains(".split-") }) {
-                    kill(split.process.processIdentifier, SIGKILL)
-                    break
-                }
-                usleep(200)
-            }
-            split.process.waitUntilExit()
+            split.sigkill { ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains { $0.contains(".split-") } }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
             if split.process.terminationReason == .uncaughtSignal && names.contains(where: { $0.contains(".split-") }) {
                 caught = true

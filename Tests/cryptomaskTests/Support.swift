@@ -137,6 +137,16 @@ final class BackgroundCLI {
     var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
 
+    /// Checks `condition` every 0.2 ms while the process runs and kills it (SIGKILL) the first
+    /// time it holds (e.g. caught between two writes); then waits for the exit.
+    func sigkill(when condition: () -> Bool) {
+        while process.isRunning {
+            if condition() { kill(process.processIdentifier, SIGKILL); break }
+            usleep(200)
+        }
+        process.waitUntilExit()
+    }
+
     /// Waits for the exit; returns the status.
     func wait() -> Int32 {
         process.waitUntilExit()
