@@ -81,7 +81,7 @@ final class ShardLink: @unchecked Sendable {
                     return
                 }
                 put(message, nil)
-                if message.0 != .results { return }
+                if message.0 != .results && message.0 != .shardPartials { return }
             }
         }
     }
