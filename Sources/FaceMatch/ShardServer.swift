@@ -75,8 +75,9 @@ public final class ShardServer: MatchService {
     @discardableResult
     public func serve(channel: Channel, randomness: RandomSource = .system, policy: SessionPolicy? = nil) throws(FaceMatchError) -> Int {
         let transport = channel as? SessionTransport
-        transport?.expect(.handshake, frames: FrameLimits([(MessageType(rawValue: 0x31), 256), (.error, FrameLimits.errorText)]))
-        let link = try ClusterHandshake.asShard(channel, key: key)
+        transport?.expect(.handshake, frames: FrameLimits([(MessageType(rawValue: 0x31), 256), (.ping, 0), (.error, FrameLimits.errorText)]))
+        // A readiness probe is answered in place of the proof (nil): it learns only that we are up.
+        guard let link = try ClusterHandshake.asShard(channel, key: key) else { return 0 }
         do {
             return try run(link, transport: transport, rng: randomness.generator(), policy: policy)
         } catch {

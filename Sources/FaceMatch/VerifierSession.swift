@@ -31,7 +31,14 @@ enum VerifierSession {
         let transport = channel as? SessionTransport
         transport?.expect(.handshake, frames: frames.hello)
         channel.setPhase("hello")
-        let hello = try Hello(channel.expect(.hello))
+        let (first, helloBytes) = try channel.next()
+        if first == .ping {
+            try channel.post(.pong, Array(PingAnswer.ready.utf8))
+            return 0
+        }
+        if first == .error { throw FaceMatchError.peerError(String(decoding: helloBytes.prefix(1000), as: UTF8.self)) }
+        guard first == .hello else { throw FaceMatchError.protocolViolation("expected a hello, got message \(first.rawValue)") }
+        let hello = try Hello(helloBytes)
         guard hello.dimension == reply.dimension else {
             throw FaceMatchError.protocolViolation("query dimension \(hello.dimension), database dimension \(reply.dimension)")
         }
