@@ -3,6 +3,20 @@ import RingArithmetic
 import SecureCompare
 import Synchronization
 
+/// Where one query's time went at a front, and its traffic with the shards.
+public struct ClusterQueryReport: Sendable {
+    /// Per shard: seconds from sending the query until its shares arrived (its evaluation,
+    /// streamed as it goes), and bytes exchanged with it for this query (both directions).
+    public var shardSeconds: [Double]
+    public var shardBytes: [Int]
+    /// Seconds the front spent finishing the merged results.
+    public var mergeSeconds: Double
+    /// Seconds from the query's arrival until the last result frame went to the verifier.
+    public var resultSeconds: Double
+    /// Seconds of the comparison and OR with the verifier.
+    public var compareSeconds: Double
+}
+
 /// The front of a cluster: one logical server made of shards (docs/DESIGN.md, "Sharded
 /// serving"). It holds no templates. It speaks the client protocol exactly as a `MatchServer`
 /// of the shards' total `n` would (one hello, one layout chosen from `n`, the same result
@@ -25,12 +39,15 @@ public final class FrontServer: MatchService {
     public let timeout: Double
     let key: ClusterKey
     let configuredQueriesPerKey: Int?
+    /// Called after each answered query with its timing and traffic (for the operator's log).
+    let report: (@Sendable (ClusterQueryReport) -> Void)?
     private let latest = Mutex<(plan: ClusterPlan?, queriesPerKey: Int)>((nil, 1))
 
     /// A front for `shards` that authenticates with `key`.
     /// - Throws: `.invalidParameter` for no shards, a bad threshold, timeout or queries per key.
     public init(shards: [ShardAddress], key: ClusterKey, threshold: Double, timeout: Double = 60,
-                queriesPerKey: Int? = nil) throws(FaceMatchError) {
+                queriesPerKey: Int? = nil, report: (@Sendable (ClusterQueryReport) -> Void)? = nil) throws(FaceMatchError) {
+        self.report = report
         guard !shards.isEmpty else { throw FaceMatchError.invalidParameter("a front needs at least one shard") }
         _ = try MatchParameters(dimension: 1, threshold: threshold)
         guard timeout > 0 else { throw FaceMatchError.invalidParameter("the shard timeout must be positive") }

@@ -12,6 +12,8 @@ final class FrontSession: SessionBackend {
     let reply: HelloReply
     let frames: SessionFrames
     var publicKey: PublicKey?
+    /// The timing of the query being answered (completed by `compared`).
+    var pending: ClusterQueryReport?
     /// Results per frame, as a single server sends them.
     static let groupSize = 16
 
@@ -44,6 +46,9 @@ final class FrontSession: SessionBackend {
         let bits = parameters.downloadBits
         let resultBytes = (k * bits + 7) / 8 + (plan.layout.degree * bits + 7) / 8
         let tauHat = parameters.scaledThreshold
+        let clock = ContinuousClock(), started = clock.now
+        let before = links.map { $0.bytes }
+        var shardSeconds = [Double](repeating: 0, count: links.count)
         for (s, link) in links.enumerated() {
             try link.send(.shardQuery, ShardQuery(tauHat: tauHat, pieces: plan.pieces[s].map(\.piece), payload: payload).bytes)
             link.startReading()
@@ -81,9 +86,11 @@ final class FrontSession: SessionBackend {
         for (s, link) in links.enumerated() {
             let (type, bytes) = try link.next()
             guard type == .shardShares, bytes.count == 2 * plan.fullResults[s] * k else { throw wrong(s, "sent malformed shares") }
+            shardSeconds[s] = MatchClient.seconds(clock.now - started)
             shardShares.append((0..<bytes.count / 2).map { UInt16(bytes[2 * $0]) | UInt16(bytes[2 * $0 + 1]) << 8 })
         }
         // The merged results: the pieces' sums added, then finished as a single server would.
+        let merging = clock.now
         let merged = try mergedSums(partials)
         var mergedShares: [[UInt64]] = []
         for sum in merged {
@@ -92,7 +99,10 @@ final class FrontSession: SessionBackend {
             try out.append(ResultCodec.encode([ct], bits: bits)[4...])
             mergedShares.append(shares)
         }
+        let mergeSeconds = MatchClient.seconds(clock.now - merging)
         try out.flush()
+        pending = ClusterQueryReport(shardSeconds: shardSeconds, shardBytes: zip(links, before).map { $0.bytes - $1 },
+                                     mergeSeconds: mergeSeconds, resultSeconds: MatchClient.seconds(clock.now - started), compareSeconds: 0)
         var shares: [UInt16] = []
         shares.reserveCapacity((origins.count + merged.count) * k)
         for (s, r) in origins { shares += shardShares[s][r * k ..< (r + 1) * k] }
@@ -124,6 +134,13 @@ final class FrontSession: SessionBackend {
             guard let sum else { throw FaceMatchError.shardFailed("a merged result received no piece") }
             return sum
         }
+    }
+
+    func compared(seconds: Double) {
+        guard var r = pending else { return }
+        r.compareSeconds = seconds
+        pending = nil
+        front.report?(r)
     }
 
     func wrong(_ shard: Int, _ what: String) -> FaceMatchError {

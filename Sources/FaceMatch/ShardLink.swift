@@ -62,6 +62,9 @@ final class ShardLink: @unchecked Sendable {
         return .shardFailed("shard \(address): \(text)")
     }
 
+    /// Bytes sent and received on this link so far (frames as the TCP transport counts them).
+    var bytes: Int { let s = tcp.statistics; return s.bytesSent + s.bytesReceived }
+
     func send(_ type: MessageType, _ payload: [UInt8]) throws(FaceMatchError) {
         do { try link.post(type, payload) } catch { throw ShardLink.failure(address, error) }
     }

@@ -18,6 +18,12 @@ protocol SessionBackend: AnyObject {
     /// Evaluates one query, streams its result frames on `channel` in order and returns the
     /// server's `l`-bit shares of the first `n` scores.
     func answer(_ queries: [Ciphertext], payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16]
+    /// The comparison of the query just answered took `seconds`.
+    func compared(seconds: Double)
+}
+
+extension SessionBackend {
+    func compared(seconds: Double) {}
 }
 
 enum VerifierSession {
@@ -80,6 +86,7 @@ enum VerifierSession {
                 try FaceMatchError.wrap { () throws(SecureCompareError) in try transport?.checkAlive() }
                 let shares = try backend.answer(queries, payload: payload, channel: channel, rng: &rng)
                 channel.setPhase("compare")
+                let clock = ContinuousClock(), started = clock.now
                 try FaceMatchError.wrap { () throws(SecureCompareError) in
                     // The 2-byte shares widen one chunk at a time (bounded memory at any n).
                     let step = ComparisonServer.chunkValues
@@ -87,6 +94,7 @@ enum VerifierSession {
                         shares[start ..< min(start + step, shares.count)].map { UInt64($0) }
                     }, bits: reply.shareBits)
                 }
+                backend.compared(seconds: MatchClient.seconds(clock.now - started))
             } catch {
                 policy?.record(query: number, .failed(MatchServer.reason(error)))
                 throw error

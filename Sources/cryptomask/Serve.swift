@@ -124,7 +124,11 @@ enum Serve {
                 Console.log("shard serving \(shard.templateCount) templates of \(path) to its front on \(address) (the front's layout is prepared when it first connects)")
             }
         case .front:
-            let front = try FrontServer(shards: shards, key: key!, threshold: threshold, timeout: shardTimeout, queriesPerKey: queriesPerKey)
+            let front = try FrontServer(shards: shards, key: key!, threshold: threshold, timeout: shardTimeout, queriesPerKey: queriesPerKey,
+                                        report: { r in
+                let shardsText = zip(r.shardSeconds, r.shardBytes).map { "\(Console.seconds($0))/\(Console.megabytes($1))" }.joined(separator: ", ")
+                Console.log("query: shards (evaluation, traffic) \(shardsText); merge \(Console.seconds(r.mergeSeconds)); results sent after \(Console.seconds(r.resultSeconds)); comparison \(Console.seconds(r.compareSeconds))")
+            })
             Console.progress("connecting to \(shards.count) shard\(shards.count == 1 ? "" : "s")")
             // The shards prepare the cluster's layout now; one that is not up yet is retried
             // by every session (the front starts either way).
