@@ -15,6 +15,11 @@ enum Serve {
                                 [--handshake-timeout S] [--frame-timeout S] [--min-rate BYTES/S]
                                 [--idle-timeout S] [--session-timeout S] [--audit-log FILE]
                                 [--drain-seconds S] [--reload-interval S] [--cache-memory BYTES|auto]
+               cryptomask serve --shard --db FILE --port P [--host H] [--cluster-key FILE]
+                                [--cache-memory BYTES|auto] [--reload-interval S] [session limits]
+               cryptomask serve --front --shards HOST:PORT,... --port P [--host H] --threshold T
+                                [--cluster-key FILE] [--shard-timeout S] [session options as above]
+               any of these with --check: validate the options and exit (no file, port or key is touched)
 
         Serves FILE and answers private queries on HOST:PORT until stopped. A probe matches when
         its cosine similarity to some template is at least T (0.05 ... 0.99). Port 0 picks a free
@@ -42,8 +47,21 @@ enum Serve {
         stops accepting, lets running sessions finish for up to S seconds (--drain-seconds,
         default 30), logs one line and exits 0.
 
+        A cluster is one front and any number of shards (cryptomask db split makes the shard
+        files). A shard serves one file to its front only: a connection must prove it holds the
+        cluster key before the shard sends anything but its challenge. The front holds no
+        templates, speaks to verifiers exactly as a single server of all the shards' rows would,
+        and fails a query as a whole when a shard is down, answers wrongly or takes longer than
+        --shard-timeout seconds for a frame (default 120; the first session after a change waits
+        while the shards build their caches). The cluster key (cryptomask cluster-key --out FILE)
+        comes from --cluster-key FILE (mode 0600) or the environment variable
+        CRYPTOMASK_CLUSTER_KEY, never from the command line. A shard allows 64 links at once
+        (one per verifier session of the front) and no rate limit; the front applies the
+        verifier-facing limits.
+
         stderr gets timestamped log lines and one audit line per query (time, peer, session,
-        outcome; never query data); --audit-log FILE appends the audit lines there instead.
+        outcome; never query data); --audit-log FILE appends the audit lines there instead. A
+        front also logs each query's per-shard seconds and traffic, merge and comparison time.
         """
 
     /// What this process serves: one database, one shard of a cluster, or a cluster's front.

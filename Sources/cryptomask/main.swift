@@ -14,6 +14,7 @@ let usage = """
       enroll --db FILE --embeddings X.npy [--labels L.txt]   create or append to a database
       db     info|list|remove|compact|repair --db FILE  inspect and maintain a database file
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
+      serve  --shard --db FILE ... | --front --shards HOST:PORT,... ...   serve as a cluster (see serve --help)
       query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
       ping   --connect HOST:PORT [--timeout S]           readiness probe of a server, front or shard
 
