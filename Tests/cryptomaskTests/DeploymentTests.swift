@@ -107,7 +107,9 @@ struct DeploymentTests {
         let frontService = try doc("Service") { $0.values("app.kubernetes.io/component").contains(frontLabel) && $0.values("clusterIP").isEmpty }
         #expect(frontService.values("targetPort") == [frontPort])
 
-        // The key: the same Secret, key and mount in both workloads, and the path given to --cluster-key.
+        // The key: the same Secret and key in both workloads, copied (mode 0600: the servers
+        // refuse a key file its group may read, and fsGroup makes a Secret's files 0440) into a
+        // memory volume at exactly the path given to --cluster-key.
         for (workload, serve) in [(stateful, shard), (deployment, front)] {
             #expect(workload.values("secretName") == [secretName], "\(workload.file)")
             #expect(workload.values("defaultMode") == ["0400"], "\(workload.file)")
@@ -115,7 +117,12 @@ struct DeploymentTests {
             #expect(secretKeys.contains(key), "\(workload.file): key \(key) not in \(secretKeys)")
             let item = try #require(workload.values("path").first)
             let keyPath = try #require(serve.value("--cluster-key"))
-            #expect(workload.values("mountPath").contains { "\($0)/\(item)" == keyPath }, "\(workload.file): \(keyPath)")
+            let copy = try #require(all.first { $0.doc.name == workload.name && $0.invocation.argv.first == "install" }, "\(workload.file): no key copy").invocation
+            #expect(copy.argv.count == 5 && copy.value("-m") == "0600" && copy.argv.last == keyPath, "\(copy)")
+            #expect(workload.values("mountPath").contains { "\($0)/\(item)" == copy.argv[3] }, "\(copy) does not read the Secret's \(item)")
+            let keyDirectory = String(keyPath[..<keyPath.lastIndex(of: "/")!])
+            #expect(workload.values("mountPath").filter { $0 == keyDirectory }.count == 2, "\(workload.file): \(keyDirectory) mounted in the copy and the server")
+            #expect(workload.values("medium") == ["Memory"], "\(workload.file)")
             #expect(!serve.argv.contains { $0.count >= 64 && $0.allSatisfy(\.isHexDigit) }, "a key on a command line")
         }
         // One image for all containers; the image's user is the pods' user.
