@@ -48,6 +48,7 @@ do {
     hash8Benchmark(run)
     compareBenchmarks(run, options: options)
     try faceMatchBenchmarks(run, options: options)
+    clusterBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)
