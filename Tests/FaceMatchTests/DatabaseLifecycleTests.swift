@@ -145,22 +145,7 @@ struct DatabaseLifecycleTests {
     func formatOne() throws {
         let path = temp()
         defer { cleanup(path) }
-        func le(_ v: UInt64, _ w: Int) -> [UInt8] { (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
-        func fnv(_ b: [UInt8]) -> [UInt8] {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for x in b { h ^= UInt64(x); h = h &* 0x0000_0100_0000_01b3 }
-            return le(h, 8)
-        }
-        let t = templates(3, d: 8, seed: 1)
-        var header = Array("CMDB".utf8) + [1, 0, 0, 0] + le(8, 4) + le(128, 2) + [0, 0] + le(3, 8)
-        header += fnv(header)
-        var file = header
-        for i in 0..<3 {
-            var r = le(UInt64(i), 8) + le(2, 2) + Array("v\(i)".utf8) + t[i].map { UInt8(bitPattern: $0) }
-            r += fnv(r)
-            file += r
-        }
-        try Data(file).write(to: URL(fileURLWithPath: path))
+        try Data(formatOneFile(templates(3, d: 8, seed: 1), labels: ["v0", "v1", "v2"])).write(to: URL(fileURLWithPath: path))
         let old = try DatabaseFile.load(path: path)
         let oldVersion = try DatabaseFile.info(path: path).formatVersion
         #expect(old.database.ids == [0, 1, 2] && old.labels == ["v0", "v1", "v2"] && oldVersion == 1)

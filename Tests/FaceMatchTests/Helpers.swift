@@ -96,3 +96,24 @@ func enrolledDatabase(n: Int, d: Int, _ g: inout ChaChaDRBG) throws -> (FaceData
     }
     return (db, vectors)
 }
+
+/// A database file in format 1 (read-only since format 2), written byte by byte from its
+/// layout (`DatabaseFormat`): a 32-byte header without a next id, records without flags; ids
+/// 0, 1, 2, ... in order.
+func formatOneFile(_ templates: [[Int8]], labels: [String]) -> [UInt8] {
+    func le(_ v: UInt64, _ w: Int) -> [UInt8] { (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    func fnv(_ b: [UInt8]) -> [UInt8] {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for x in b { h ^= UInt64(x); h = h &* 0x0000_0100_0000_01b3 }
+        return le(h, 8)
+    }
+    var header = Array("CMDB".utf8) + [1, 0, 0, 0] + le(UInt64(templates[0].count), 4) + le(128, 2) + [0, 0] + le(UInt64(templates.count), 8)
+    header += fnv(header)
+    var file = header
+    for (i, t) in templates.enumerated() {
+        var r = le(UInt64(i), 8) + le(UInt64(labels[i].utf8.count), 2) + Array(labels[i].utf8) + t.map { UInt8(bitPattern: $0) }
+        r += fnv(r)
+        file += r
+    }
+    return file
+}
