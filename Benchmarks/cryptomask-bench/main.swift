@@ -47,6 +47,7 @@ do {
     hashBenchmarks(run)
     hash8Benchmark(run)
     compareBenchmarks(run, options: options)
+    clusterBenchmarks(run)
     try faceMatchBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")

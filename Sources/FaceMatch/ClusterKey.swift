@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RingArithmetic
 import SecureCompare
 
 /// The pre-shared key of a cluster: a front and its shards prove to each other that they hold it
@@ -81,6 +82,33 @@ public struct ClusterKey: Sendable {
         do { return try ClusterKey(bytes: Array(String(cString: value).utf8)) } catch {
             throw FaceMatchError.notAuthenticated("\(environmentVariable): \(error.reason)")
         }
+    }
+
+    /// Writes a fresh key to a new file at `path`: 32 bytes from the system's cryptographic
+    /// generator as 64 lowercase hex characters and a newline, mode 0600. The file is created
+    /// exclusively (an existing file or link is never overwritten) and synced.
+    /// - Throws: `FaceMatchError.fileUnavailable` when `path` exists or cannot be written (a
+    ///   partly written file is removed).
+    public static func generate(path: String) throws(FaceMatchError) {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for b in Seed.random().bytes { text += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
+        text.append(0x0A)
+        let file: PosixFile
+        do { file = try PosixFile(path: path, mode: .create, noFollow: true, permissions: 0o600) } catch {
+            guard !PosixFile.exists(path) && !PosixFile.isLink(path) else {
+                throw FaceMatchError.fileUnavailable("\(path): it already exists; a cluster key is never overwritten (remove the file first to replace the cluster's key)")
+            }
+            throw error
+        }
+        do throws(FaceMatchError) {
+            try file.write(text, at: 0)
+            try file.sync()
+        } catch {
+            PosixFile.remove(path)
+            throw error
+        }
+        PosixFile.syncDirectory(of: path)
     }
 
     /// HMAC-SHA-256 under the key of `label | parts...` (the handshake's tags and link keys).

@@ -15,6 +15,7 @@ let usage = """
       db     info|list|remove|compact|repair --db FILE  inspect and maintain a database file
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
       query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
+      cluster-key --out FILE                           a fresh key for a front and its shards (mode 0600)
 
     Run 'cryptomask <command> --help' for details; 'cryptomask --version' for the version.
     """
@@ -46,13 +47,14 @@ do {
     case "db": try DatabaseCommands.run(rest)
     case "serve": try Serve.run(rest)
     case "query": try Query.run(rest)
+    case "cluster-key": try ClusterKeyCommand.run(rest)
     case "--help", "-h", "help": print(usage)
     case "--version", "-V", "version": print(CryptoMaskVersion.summary)
     default: throw CLIError("unknown command '\(command)'", usage: true)
     }
     exit(CLIError.successStatus)
 } catch let e as CLIError {
-    let known = ["demo", "enroll", "db", "serve", "query"].contains(command)
+    let known = ["demo", "enroll", "db", "serve", "query", "cluster-key"].contains(command)
     Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(known ? command + " " : "")--help)" : ""))
     exit(e.usage ? 2 : CLIError.failureStatus)
 } catch {
