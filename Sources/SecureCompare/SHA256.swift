@@ -96,30 +96,45 @@ package enum SHA256 {
     }
 
     /// Compresses `blocks` consecutive 64-byte blocks at `data` into `h`. The message schedule
-    /// lives on the stack; no array is touched inside the rounds.
+    /// lives on the stack; the rounds run eight at a time with the working variables' roles
+    /// rotated in the arguments (no moves between rounds), and no array is touched inside them.
     static func compress(_ h: inout State, _ data: UnsafeRawPointer, blocks: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 - n)) }
+        /// One round: `d += t1`, `h = t1 + t2` (the caller rotates the roles).
+        @inline(__always) func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                                     _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+            let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) | (c & (a | b)))
+            d &+= t1
+            h = t1 &+ t2
+        }
         k.withUnsafeBufferPointer { kp in
             let k = kp.baseAddress!
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wp in
                 let w = wp.baseAddress!
                 for block in 0..<blocks {
                     let m = data + 64 * block
+                    // The schedule with the round constants added: w[i] + k[i].
                     for i in 0..<16 { w[i] = UInt32(bigEndian: m.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
                     for i in 16..<64 {
-                        let a = w[i - 15], b = w[i - 2]
-                        let s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a &>> 3)
-                        let s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b &>> 10)
+                        let x = w[i - 15], y = w[i - 2]
+                        let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x &>> 3)
+                        let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y &>> 10)
                         w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                     }
+                    for i in 0..<64 { w[i] &+= k[i] }
                     var (a, b, c, d, e, f, g, hh) = h
-                    for i in 0..<64 {
-                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
-                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ s0 &+ maj)
+                    var i = 0
+                    while i < 64 {
+                        round(a, b, c, &d, e, f, g, &hh, w[i])
+                        round(hh, a, b, &c, d, e, f, &g, w[i + 1])
+                        round(g, hh, a, &b, c, d, e, &f, w[i + 2])
+                        round(f, g, hh, &a, b, c, d, &e, w[i + 3])
+                        round(e, f, g, &hh, a, b, c, &d, w[i + 4])
+                        round(d, e, f, &g, hh, a, b, &c, w[i + 5])
+                        round(c, d, e, &f, g, hh, a, &b, w[i + 6])
+                        round(b, c, d, &e, f, g, hh, &a, w[i + 7])
+                        i += 8
                     }
                     h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
                 }
