@@ -107,10 +107,11 @@ public final class SealedChannel: Channel {
     static func seal(_ type: MessageType, _ payload: [UInt8], _ d: Direction) -> [UInt8] {
         let n = payload.count
         return [UInt8](unsafeUninitializedCapacity: n + tagSize) { out, count in
-            let body = UnsafeMutableRawBufferPointer(start: out.baseAddress, count: n)
-            if n > 0 { payload.withUnsafeBytes { body.copyMemory(from: $0) } }
-            d.cipherKey.withUnsafeBufferPointer { ChaCha20.xor(body, key: $0.baseAddress!, nonce: nonce(d.counter), counter: 0) }
-            let t = tag(type, UnsafeRawBufferPointer(body), d)
+            let body = UnsafeRawBufferPointer(start: out.baseAddress, count: n)
+            payload.withUnsafeBytes { plaintext in
+                d.cipherKey.withUnsafeBufferPointer { ChaCha20.xor(plaintext, into: out.baseAddress!, key: $0.baseAddress!, nonce: nonce(d.counter), counter: 0) }
+            }
+            let t = tag(type, body, d)
             for i in 0..<tagSize { out[n + i] = t[i] }
             count = n + tagSize
         }

@@ -7,7 +7,7 @@ import Synchronization
 
 /// A channel that passes frames on to `inner`, letting a test record, alter, drop, duplicate
 /// or reorder the frames it sends (an attacker on the wire).
-final class Wire: Channel, @unchecked Sendable {
+final class TappedChannel: Channel, @unchecked Sendable {
     typealias Frame = (type: MessageType, payload: [UInt8])
     let inner: InMemoryChannel
     private let lock = NSLock()
@@ -36,18 +36,18 @@ final class Wire: Channel, @unchecked Sendable {
     func setPhase(_ name: String) { inner.setPhase(name) }
 }
 
-/// Both ends of one handshake: the front's over a `Wire`, the shard's on another thread.
-struct Link {
+/// Both ends of one handshake: the front's over a `TappedChannel`, the shard's on another thread.
+struct HandshakePair {
     let front: Result<SealedChannel, FaceMatchError>
     let shard: Result<SealedChannel, FaceMatchError>
     /// The front's sending side (shard-bound frames can be altered here).
-    let frontWire: Wire
+    let frontWire: TappedChannel
     /// The shard's sending side.
-    let shardWire: Wire
+    let shardWire: TappedChannel
 
     init(front frontKey: ClusterKey, shard shardKey: ClusterKey) {
         let (a, b) = InMemoryChannel.pair(timeout: 60)
-        let frontSide = Wire(a), shardSide = Wire(b)
+        let frontSide = TappedChannel(a), shardSide = TappedChannel(b)
         let box = Box<Result<SealedChannel, FaceMatchError>>()
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
@@ -65,18 +65,18 @@ struct Link {
 }
 
 /// The error a `Result` holds, if any.
-func failure<T>(_ r: Result<T, FaceMatchError>) -> FaceMatchError? {
+func clusterFailure<T>(_ r: Result<T, FaceMatchError>) -> FaceMatchError? {
     if case .failure(let e) = r { return e }
     return nil
 }
 
-func isNotAuthenticated(_ e: FaceMatchError?) -> Bool {
+func isNotAuthenticatedError(_ e: FaceMatchError?) -> Bool {
     if case .notAuthenticated = e { return true }
     return false
 }
 
 /// The error of a receive that must fail.
-func receiveError(_ channel: Channel) -> SecureCompareError? {
+func sealedReceiveError(_ channel: Channel) -> SecureCompareError? {
     do { _ = try channel.receiveAny(); return nil } catch { return error }
 }
 
@@ -88,7 +88,7 @@ struct ClusterLinkTests {
 
     @Test("same key: the handshake succeeds and frames of any size round-trip both ways")
     func roundTrip() throws {
-        let link = Link(front: key, shard: key)
+        let link = HandshakePair(front: key, shard: key)
         let (front, shard) = try link.ends()
         let big = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }
         let payloads: [[UInt8]] = [[], [7], Array("partial sums".utf8), big, []]
@@ -118,9 +118,9 @@ struct ClusterLinkTests {
 
     @Test("wrong key at the front: the shard refuses, the front gets the error text and nothing else")
     func wrongKey() {
-        let link = Link(front: otherKey, shard: key)
-        #expect(isNotAuthenticated(failure(link.shard)))
-        #expect(failure(link.front) == .peerError("cluster authentication failed"))
+        let link = HandshakePair(front: otherKey, shard: key)
+        #expect(isNotAuthenticatedError(clusterFailure(link.shard)))
+        #expect(clusterFailure(link.front) == .peerError("cluster authentication failed"))
         // The shard sent its challenge and the error frame, nothing more.
         #expect(link.shardWire.sent.map(\.type) == [.clusterChallenge, .error])
         #expect(link.shardWire.sent[1].payload == Array("cluster authentication failed".utf8))
@@ -134,19 +134,19 @@ struct ClusterLinkTests {
         let result = Result { () throws(FaceMatchError) in try ClusterHandshake.asFront(a, key: key) }
         a.close()
         group.wait()
-        return failure(result)
+        return clusterFailure(result)
     }
 
     /// Runs the shard against `fake`, a front played by the test.
     func shardAgainst(_ fake: @escaping @Sendable (InMemoryChannel) throws -> Void) -> (FaceMatchError?, [MessageType]) {
         let (a, b) = InMemoryChannel.pair(timeout: 60)
-        let wire = Wire(a)
+        let wire = TappedChannel(a)
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) { try? fake(b) }
         let result = Result { () throws(FaceMatchError) in try ClusterHandshake.asShard(wire, key: key) }
         a.close()
         group.wait()
-        return (failure(result), wire.sent.map(\.type))
+        return (clusterFailure(result), wire.sent.map(\.type))
     }
 
     @Test("a fake shard without the key is refused, also when it reflects the front's own tag")
@@ -157,23 +157,23 @@ struct ClusterLinkTests {
             _ = try ch.receive(.clusterProof)
             try ch.send(.clusterConfirm, [UInt8](repeating: 0x5A, count: 32))
         }
-        #expect(isNotAuthenticated(guessing), "\(String(describing: guessing))")
+        #expect(isNotAuthenticatedError(guessing), "\(String(describing: guessing))")
         // Reflection: the front's tag_f sent back as the shard's tag_s.
         let reflecting = frontAgainst { ch in
             try ch.send(.clusterChallenge, challenge)
             let proof = try ch.receive(.clusterProof)
             try ch.send(.clusterConfirm, Array(proof.suffix(32)))
         }
-        #expect(isNotAuthenticated(reflecting), "\(String(describing: reflecting))")
+        #expect(isNotAuthenticatedError(reflecting), "\(String(describing: reflecting))")
         // Not a shard at all: a bad challenge.
         let stranger = frontAgainst { ch in try ch.send(.clusterChallenge, Array("HELLO".utf8)) }
-        #expect(isNotAuthenticated(stranger))
+        #expect(isNotAuthenticatedError(stranger))
     }
 
     @Test("a fake front is refused: reflected challenge, its nonce as ours, a replayed proof, another protocol")
     func fakeFront() throws {
         // A proof recorded from a real session with the same key.
-        let recorded = Link(front: key, shard: key)
+        let recorded = HandshakePair(front: key, shard: key)
         _ = try recorded.ends()
         let oldProof = recorded.frontWire.sent.first { $0.type == .clusterProof }!.payload
         let attacks: [(String, @Sendable (InMemoryChannel) throws -> Void)] = [
@@ -188,7 +188,7 @@ struct ClusterLinkTests {
         ]
         for (name, attack) in attacks {
             let (error, sent) = shardAgainst(attack)
-            #expect(isNotAuthenticated(error), "\(name): \(String(describing: error))")
+            #expect(isNotAuthenticatedError(error), "\(name): \(String(describing: error))")
             #expect(sent == [.clusterChallenge, .error], "\(name): the shard sent \(sent.map(\.rawValue))")
         }
     }
@@ -197,7 +197,7 @@ struct ClusterLinkTests {
 
     @Test("a tampered frame is rejected, and so is everything after it", arguments: Tampering.allCases)
     func tampered(how: Tampering) throws {
-        let link = Link(front: key, shard: key)
+        let link = HandshakePair(front: key, shard: key)
         let (front, shard) = try link.ends()
         try front.send(MessageType(rawValue: 0x33), Array("before".utf8))
         link.frontWire.rewrite = { f in
@@ -214,16 +214,16 @@ struct ClusterLinkTests {
         link.frontWire.rewrite = nil
         try front.send(MessageType(rawValue: 0x33), Array("after".utf8))
         #expect(try shard.receive(MessageType(rawValue: 0x33)) == Array("before".utf8))
-        guard case .malformed(let text) = receiveError(shard) else { Issue.record("tampering (\(how)) not detected"); return }
+        guard case .malformed(let text) = sealedReceiveError(shard) else { Issue.record("tampering (\(how)) not detected"); return }
         #expect(text.contains(how == .truncated ? "shorter" : "failed authentication"))
-        #expect(receiveError(shard) != nil, "the link must stay dead after a bad frame")
+        #expect(sealedReceiveError(shard) != nil, "the link must stay dead after a bad frame")
     }
 
     @Test("a replayed, reordered or dropped frame is rejected", arguments: ["replayed", "reordered", "dropped"])
     func replayed(how: String) throws {
-        let link = Link(front: key, shard: key)
+        let link = HandshakePair(front: key, shard: key)
         let (front, shard) = try link.ends()
-        let held = Box<Wire.Frame>()
+        let held = Box<TappedChannel.Frame>()
         link.frontWire.rewrite = { f in
             switch how {
             case "replayed": return [f, f]
@@ -238,7 +238,7 @@ struct ClusterLinkTests {
         link.frontWire.rewrite = nil
         if how == "dropped" { try front.send(MessageType(rawValue: 0x33), [2]) }
         if how == "replayed" { #expect(try shard.receive(MessageType(rawValue: 0x33)) == [1]) }
-        guard case .malformed = receiveError(shard) else { Issue.record("\(how) frame not detected"); return }
+        guard case .malformed = sealedReceiveError(shard) else { Issue.record("\(how) frame not detected"); return }
     }
 
     @Test("two sessions under one key, and two frames in one session, encrypt the same plaintext differently")
@@ -246,7 +246,7 @@ struct ClusterLinkTests {
         let plaintext = [UInt8](repeating: 0, count: 256)
         var seen: [[UInt8]] = []
         for _ in 0..<2 {
-            let link = Link(front: key, shard: key)
+            let link = HandshakePair(front: key, shard: key)
             let (front, shard) = try link.ends()
             for _ in 0..<2 {
                 try front.send(MessageType(rawValue: 0x33), plaintext)
@@ -283,7 +283,7 @@ struct ClusterLinkTests {
         try write(ClusterLinkTests.keyText + "\n", to: path, mode: 0o600)
         let loaded = try ClusterKey.load(path: path)
         // The file's key (trailing newline stripped) is the same key: a handshake works.
-        #expect(throws: Never.self) { try Link(front: loaded, shard: key).ends() }
+        #expect(throws: Never.self) { try HandshakePair(front: loaded, shard: key).ends() }
         try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
         #expect(loadError(path) == nil)
         let link = dir + "/linked.key"
@@ -294,7 +294,7 @@ struct ClusterLinkTests {
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
             for p in [path, link] {
                 let e = loadError(p)
-                #expect(isNotAuthenticated(e) && e!.reason.contains("chmod 600 \(p)"), "mode \(String(mode, radix: 8)): \(String(describing: e))")
+                #expect(isNotAuthenticatedError(e) && e!.reason.contains("chmod 600 \(p)"), "mode \(String(mode, radix: 8)): \(String(describing: e))")
                 #expect(!(e?.description.contains(ClusterLinkTests.keyText.prefix(8)) ?? false))
             }
         }
@@ -302,11 +302,11 @@ struct ClusterLinkTests {
         for (text, expected) in cases {
             try write(text, to: path, mode: 0o600)
             let e = loadError(path)
-            #expect(isNotAuthenticated(e) && e!.reason.contains(expected), "\(String(describing: e))")
+            #expect(isNotAuthenticatedError(e) && e!.reason.contains(expected), "\(String(describing: e))")
         }
         let missing = loadError(dir + "/absent.key")
-        #expect(isNotAuthenticated(missing) && missing!.reason.contains("does not exist"))
-        #expect(isNotAuthenticated(loadError(dir)))
+        #expect(isNotAuthenticatedError(missing) && missing!.reason.contains("does not exist"))
+        #expect(isNotAuthenticatedError(loadError(dir)))
         #expect(throws: FaceMatchError.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 31)) }
         #expect(throws: Never.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 32)) }
     }
@@ -318,16 +318,16 @@ struct ClusterLinkTests {
         unsetenv(name)
         #expect(try ClusterKey.fromEnvironment() == nil)
         setenv(name, "short", 1)
-        #expect(isNotAuthenticated(failure(Result { () throws(FaceMatchError) in try ClusterKey.fromEnvironment() })))
+        #expect(isNotAuthenticatedError(clusterFailure(Result { () throws(FaceMatchError) in try ClusterKey.fromEnvironment() })))
         setenv(name, ClusterLinkTests.keyText, 1)
         let fromEnvironment = try #require(try ClusterKey.fromEnvironment())
         unsetenv(name)
-        #expect(throws: Never.self) { try Link(front: fromEnvironment, shard: key).ends() }
+        #expect(throws: Never.self) { try HandshakePair(front: fromEnvironment, shard: key).ends() }
     }
 
     @Test("the key never appears in its description, reflection or dump")
     func redacted() throws {
-        let link = Link(front: key, shard: key)
+        let link = HandshakePair(front: key, shard: key)
         let (front, _) = try link.ends()
         let bytes = Array(ClusterLinkTests.keyText.utf8)
         for value in [key as Any, front as Any] {

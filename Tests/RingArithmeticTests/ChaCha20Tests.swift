@@ -52,6 +52,13 @@ struct ChaCha20Tests {
                 bytes.withUnsafeMutableBytes { ChaCha20.xor($0, key: k.baseAddress!, nonce: nonce, counter: 3) }
             }
             #expect(bytes == expected, "length \(length)")
+            // Out of place: the source is left as it was.
+            var copy = [UInt8](repeating: 0, count: length)
+            let source = bytes
+            key.withUnsafeBufferPointer { k in
+                source.withUnsafeBytes { s in copy.withUnsafeMutableBytes { ChaCha20.xor(s, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 8)!, key: k.baseAddress!, nonce: nonce, counter: 3) } }
+            }
+            #expect(copy == (0..<length).map { bytes[$0] ^ stream[$0] } && source == bytes, "length \(length), out of place")
         }
     }
 
