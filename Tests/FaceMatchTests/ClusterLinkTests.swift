@@ -116,6 +116,35 @@ struct ClusterLinkTests {
         #expect(front.statistics == front.underlying.statistics)
     }
 
+    @Test("over loopback TCP: the handshake and a multi-MB sealed frame each way")
+    func overTCP() throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        defer { listener.close() }
+        let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 40503 >> 5) }
+        let shardResult = Box<Result<[UInt8], any Error>>()
+        let group = DispatchGroup()
+        let shardKey = key
+        DispatchQueue.global().async(group: group) {
+            shardResult.value = Result {
+                let connection = try listener.accept()
+                defer { connection.close() }
+                let sealed = try ClusterHandshake.asShard(connection, key: shardKey)
+                let received = try sealed.receive(MessageType(rawValue: 0x33))
+                try sealed.send(MessageType(rawValue: 0x34), received.reversed())
+                return received
+            }
+        }
+        let connection = try TCPChannel.connect(host: "127.0.0.1", port: listener.port, timeoutSeconds: 60)
+        defer { connection.close() }
+        let front = try ClusterHandshake.asFront(connection, key: key)
+        #expect(front.underlying is SessionTransport, "the lead reaches the deadlines through underlying")
+        try front.send(MessageType(rawValue: 0x33), payload)
+        #expect(try front.receive(MessageType(rawValue: 0x34)) == payload.reversed())
+        group.wait()
+        #expect(try shardResult.value!.get() == payload)
+        #expect(front.statistics.bytesSent == connection.statistics.bytesSent)
+    }
+
     @Test("wrong key at the front: the shard refuses, the front gets the error text and nothing else")
     func wrongKey() {
         let link = HandshakePair(front: otherKey, shard: key)
