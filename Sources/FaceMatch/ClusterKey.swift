@@ -40,7 +40,8 @@ public struct ClusterKey: Sendable {
     /// - Throws: `FaceMatchError.notAuthenticated` naming the file and what to fix (missing,
     ///   unreadable, not a regular file, `chmod 600`, empty, too short). The key is never shown.
     public static func load(path: String) throws(FaceMatchError) -> ClusterKey {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO at the path must not hang the open (it is refused below).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let reason = errno == ENOENT ? "does not exist" : "cannot be opened: \(String(cString: strerror(errno)))"
             throw FaceMatchError.notAuthenticated("cluster key file \(path) \(reason)")

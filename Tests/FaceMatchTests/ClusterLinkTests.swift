@@ -336,6 +336,9 @@ struct ClusterLinkTests {
         let missing = loadError(dir + "/absent.key")
         #expect(isNotAuthenticatedError(missing) && missing!.reason.contains("does not exist"))
         #expect(isNotAuthenticatedError(loadError(dir)))
+        let fifo = dir + "/fifo.key"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(isNotAuthenticatedError(loadError(fifo)), "a FIFO is not a key file (and must not block)")
         #expect(throws: FaceMatchError.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 31)) }
         #expect(throws: Never.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 32)) }
     }
