@@ -2,45 +2,74 @@ import Dispatch
 import FaceMatch
 import RingArithmetic
 import SecureCompare
+import Synchronization
 
-/// `cluster.seal`: one 4 MB frame sealed by the front's `SealedChannel` and opened by the
-/// shard's (both on this thread, over the in-memory pair; one core). `ns` per frame, `mbps` the
-/// payload megabytes (10^6 bytes) per second through seal and open together. `cluster.sha256`
-/// and `cluster.chacha20`: the two halves of that cost, MB/s over the same 4 MB on one core.
-func clusterBenchmarks(_ run: (String, () -> BenchResult) -> Void) {
-    let size = 4_000_000
-    let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-    func result(_ name: String, _ ns: Double) -> BenchResult {
-        BenchResult(name: name, ns: ns, fields: [("bytes", "\(size)"), ("mbps", format(Double(size) / ns * 1000))])
-    }
-    run("cluster.seal") {
-        let key = (try? ClusterKey(bytes: [UInt8](repeating: 0x4B, count: 32)))!
-        let (a, b) = InMemoryChannel.pair()
-        let shardEnd = SealedBox()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { shardEnd.channel = try? ClusterHandshake.asShard(b, key: key) }
-        let front = (try? ClusterHandshake.asFront(a, key: key))!
-        group.wait()
-        let shard = shardEnd.channel!
-        let ns = measure(minBatches: 7, budget: 3) {
-            try? front.send(MessageType(rawValue: 0x33), payload)
-            blackHole(try? shard.receiveAny())
+/// `cluster.query --shard-files A,B,... [--cache BYTES] [--repeat R]`: a front and one shard per
+/// file, all in this process on loopback TCP (local shards), one verifier over TCP. Reports the
+/// median query's seconds at the verifier, each shard's evaluation seconds and traffic with the
+/// front, the front's merge and comparison seconds, and the verifier's bytes.
+func clusterBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOptions) {
+    // It needs shard files: the full run without filters leaves it out unless they are given.
+    guard options.values["shard-files"] != nil || !options.filters.isEmpty else { return }
+    run("cluster.query") {
+        guard let files = options.values["shard-files"]?.split(separator: ",").map(String.init) else {
+            return BenchResult(name: "cluster.query", ns: -1, fields: [("error", "\"--shard-files A,B,... is required\"")])
         }
-        return result("cluster.seal", ns)
-    }
-    run("cluster.sha256") {
-        let key = [UInt8](repeating: 0x4B, count: 32)
-        return result("cluster.sha256", measure(minBatches: 7, budget: 2) { blackHole(HMAC.authenticate(payload, key: key)) })
-    }
-    run("cluster.chacha20") {
-        var bytes = payload
-        let key = [UInt32](repeating: 7, count: 8)
-        let ns = bytes.withUnsafeMutableBytes { b in
-            key.withUnsafeBufferPointer { k in measure(minBatches: 7, budget: 2) { ChaCha20.xor(b, key: k.baseAddress!, nonce: (1, 2, 3), counter: 0) } }
+        do {
+            return try clusterQuery(files: files, cache: options.values["cache"].flatMap { Int($0) },
+                                    repeats: Int(options.values["repeat"] ?? "3") ?? 3)
+        } catch {
+            return BenchResult(name: "cluster.query", ns: -1, fields: [("error", "\"\(error)\"")])
         }
-        return result("cluster.chacha20", ns)
     }
 }
 
-/// The shard's end, handed over from the handshake's thread.
-final class SealedBox: @unchecked Sendable { var channel: SealedChannel? }
+private func clusterQuery(files: [String], cache: Int?, repeats: Int) throws -> BenchResult {
+    let key = try ClusterKey(bytes: (0..<32).map { _ in UInt8.random(in: 0 ... 255) })
+    var c = SessionHost.Configuration()
+    c.queriesPerMinute = nil
+    c.limits.idle = 3_600
+    c.limits.response = 3_600
+    var hosts: [SessionHost] = []
+    var addresses: [ShardAddress] = []
+    var d = 0
+    for file in files {
+        let mapped = try MappedTemplates(path: file)
+        d = mapped.dimension
+        let shard = try ShardServer(mapped: mapped, key: key, memoryBudget: cache.map { $0 / files.count })
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        addresses.append(ShardAddress(host: "127.0.0.1", port: listener.port))
+        hosts.append(SessionHost(listener: listener, configuration: c, log: { _ in }, audit: { _ in }, server: { shard }))
+    }
+    let reports = Mutex<[ClusterQueryReport]>([])
+    let front = try FrontServer(shards: addresses, key: key, threshold: 0.6, timeout: 3_600, report: { r in reports.withLock { $0.append(r) } })
+    let listener = try TCPListener(host: "127.0.0.1", port: 0)
+    hosts.append(SessionHost(listener: listener, configuration: c, log: { _ in }, audit: { _ in }, server: { front }))
+    for h in hosts { DispatchQueue.global().async { h.run() } }
+    defer { for h in hosts { h.stop() } }
+    let clock = ContinuousClock()
+    var plan: ClusterPlan?
+    let prepare = try clock.measure { plan = try front.prepare() }
+    let channel = try TCPChannel.connect(host: "127.0.0.1", port: listener.port, timeoutSeconds: 3_600)
+    defer { channel.close() }
+    let client = MatchClient(channel: channel, dimension: d)
+    try client.connect()
+    var g = ChaChaDRBG.fresh()
+    let probe = (0..<d).map { _ in Double(Int(g.next() % 200)) - 100 }
+    var results: [MatchResult] = []
+    for _ in 0..<max(1, repeats) { results.append(try client.query(probe)) }
+    try client.close()
+    let all = reports.withLock { $0 }
+    let order = results.indices.sorted { results[$0].statistics.seconds < results[$1].statistics.seconds }
+    let m = order[order.count / 2]
+    let s = results[m].statistics, r = all[min(m, all.count - 1)]
+    func list(_ v: [Double]) -> String { "[" + v.map(format).joined(separator: ",") + "]" }
+    return BenchResult(name: "cluster.query", ns: s.seconds * 1e9, fields: [
+        ("n", "\(plan!.templates)"), ("shards", "\(files.count)"), ("counts", "\"\(plan!.counts.map(String.init).joined(separator: "+"))\""),
+        ("layout", "\"\(plan!.layout)\""), ("queries", "\(results.count)"), ("seconds", format(s.seconds)),
+        ("shardSeconds", list(r.shardSeconds)), ("shardBytes", "[" + r.shardBytes.map(String.init).joined(separator: ",") + "]"),
+        ("mergeSeconds", format(r.mergeSeconds)), ("resultSeconds", format(r.resultSeconds)), ("compareSeconds", format(r.compareSeconds)),
+        ("bytesUp", "\(s.bytesSent)"), ("bytesDown", "\(s.bytesReceived)"),
+        ("prepareSeconds", format(Double(prepare.components.seconds) + Double(prepare.components.attoseconds) * 1e-18)),
+    ])
+}

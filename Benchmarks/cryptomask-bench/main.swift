@@ -47,8 +47,9 @@ do {
     hashBenchmarks(run)
     hash8Benchmark(run)
     compareBenchmarks(run, options: options)
-    clusterBenchmarks(run)
+    clusterLinkBenchmarks(run)
     try faceMatchBenchmarks(run, options: options)
+    clusterBenchmarks(run, options: options)
 } catch {
     print("benchmark setup failed: \(error)")
     exit(1)

@@ -66,20 +66,28 @@ public enum ClusterHandshake {
     }
 
     /// Runs the shard's side over `channel` (accepted from a would-be front).
-    /// - Returns: the sealed link; every later frame must go through it.
+    /// - Returns: the sealed link, on which every later frame must go; nil when the peer was a
+    ///   readiness probe (`cryptomask ping`): its `.ping` was answered with `.pong` and
+    ///   `PingAnswer.ready`, which is all a peer without the key learns besides the challenge.
     /// - Throws: `FaceMatchError.notAuthenticated` when the peer did not prove it holds `key`
     ///   (it is sent the error frame "cluster authentication failed" and nothing else);
     ///   `.peerError` with the peer's text when it ended the handshake; `.secureCompare` when
     ///   the channel fails.
-    public static func asShard(_ channel: Channel, key: ClusterKey) throws(FaceMatchError) -> SealedChannel {
+    public static func asShard(_ channel: Channel, key: ClusterKey) throws(FaceMatchError) -> SealedChannel? {
         let nonceS = freshNonce()
         try channel.post(.clusterChallenge, magic + [version] + nonceS)
-        let proof: [UInt8]
-        do { proof = try receive(.clusterProof, on: channel) } catch {
+        let (type, proof) = try channel.next()
+        switch type {
+        case .clusterProof: break
+        case .ping:
+            try channel.post(.pong, Array(PingAnswer.ready.utf8))
+            return nil
+        case .error:
+            throw FaceMatchError.peerError(String(decoding: proof.prefix(1000), as: UTF8.self))
+        default:
             // Not a front (a verifier's hello, a stray client): refused like a wrong key.
-            guard case .secureCompare(.unexpectedMessage(_, let received)) = error else { throw error }
             try? channel.send(.error, Array(refusal.utf8))
-            throw FaceMatchError.notAuthenticated("the peer answered the cluster challenge with message type \(received)")
+            throw FaceMatchError.notAuthenticated("the peer answered the cluster challenge with message type \(type.rawValue)")
         }
         let nonceF = Array(proof.prefix(nonceSize))
         // nonce_f == nonce_s would be our own challenge sent back: refused like a wrong tag.

@@ -3,11 +3,12 @@ import SecureCompare
 /// The host's policy for one session: rate limit, key budget, audit lines.
 struct HostPolicy: SessionPolicy {
     let host: SessionHost
-    let server: MatchServer
+    let server: any MatchService
     let peer: String
     let address: String
     let session: Int
-    let budget: Int
+    /// Targets one key may decrypt on this service (asked when used: a front's `n` follows its shards).
+    var budget: Int { server.queriesPerKey * server.targetsPerQuery }
 
     func admitKey(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
         guard host.keys.canSpend(key, targets, budget: budget) else {

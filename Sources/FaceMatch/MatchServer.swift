@@ -27,7 +27,8 @@ public final class MatchServer: Sendable {
     /// Concurrent queries' shared sweeps over the database.
     let sweeper = QuerySweeper()
     let prepared: PreparedDatabase
-    let flooding: UInt128
+    /// Masking, flooding and switching of accumulated results.
+    let masking: ResultMasking
     let frames: SessionFrames
     /// Queries one client key may ask: the target budget divided by the targets of one query,
     /// or less when the host asked for less.
@@ -56,13 +57,14 @@ public final class MatchServer: Sendable {
         try self.init(rows: .mapped(mapped), parameters: parameters, layout: layout, memoryBudget: memoryBudget, queriesPerKey: queriesPerKey)
     }
 
-    init(rows: TemplateRows, parameters: MatchParameters, layout: Layout?, memoryBudget: Int?, queriesPerKey: Int?) throws(FaceMatchError) {
+    init(rows: TemplateRows, parameters: MatchParameters, layout: Layout?, memoryBudget: Int?, queriesPerKey: Int?,
+         profile chosenProfile: MatchProfile? = nil) throws(FaceMatchError) {
         guard rows.count > 0 else { throw FaceMatchError.databaseUnavailable("the database is empty") }
         guard rows.dimension == parameters.dimension else {
             throw FaceMatchError.databaseUnavailable("database dimension \(rows.dimension) differs from \(parameters.dimension)")
         }
         // The small profile while at least 16 queries of this size fit its target budget.
-        let profile: MatchProfile = rows.count.nextPowerOfTwo * 16 <= MatchProfile.small.targetBudget ? .small : .large
+        let profile = chosenProfile ?? MatchServer.profile(templates: rows.count)
         let chosen: Layout
         if let layout { chosen = layout } else { chosen = try Layout.optimal(n: rows.count, parameters: parameters, profile: profile) }
         guard chosen.degree == profile.parameters.degree else {
@@ -77,13 +79,19 @@ public final class MatchServer: Sendable {
         self.parameters = parameters
         self.profile = profile
         self.layout = chosen
-        self.flooding = f
+        self.masking = ResultMasking(parameters: parameters, profile: profile, layout: chosen, flooding: f)
         self.prepared = PreparedDatabase(rows: rows, layout: chosen, context: Contexts.of(profile),
                                          memoryBudget: memoryBudget ?? PreparedDatabase.automaticBudget(templates: rows.count))
         self.frames = SessionFrames(profile: profile, blocks: chosen.blocks, count: rows.count)
         let most = max(1, profile.targetBudget / (chosen.resultCount(rows.count) * chosen.vectorsPerResult))
         if let queriesPerKey, queriesPerKey < 1 { throw FaceMatchError.invalidParameter("queries per key must be at least 1") }
         self.queriesPerKey = min(most, queriesPerKey ?? most)
+    }
+
+    /// The profile for `n` templates: the small one while at least 16 queries of this size fit
+    /// its target budget.
+    static func profile(templates n: Int) -> MatchProfile {
+        n.nextPowerOfTwo * 16 <= MatchProfile.small.targetBudget ? .small : .large
     }
 
     /// The default plaintext cache budget for `n` templates on this machine: half the physical
@@ -129,121 +137,13 @@ public final class MatchServer: Sendable {
     }
 
     func runSession(channel: Channel, rng: ChaChaDRBG, policy: SessionPolicy?) throws(FaceMatchError) -> Int {
-        var rng = rng
-        let context = Contexts.of(profile)
-        // Deadlines and per-stage frame limits when the transport enforces them.
-        let transport = channel as? SessionTransport
-        transport?.expect(.handshake, frames: frames.hello)
-        channel.setPhase("hello")
-        let hello = try Hello(channel.expect(.hello))
-        guard hello.dimension == parameters.dimension else {
-            throw FaceMatchError.protocolViolation("query dimension \(hello.dimension), database dimension \(parameters.dimension)")
-        }
-        let reply = HelloReply(profile: profile, fingerprint: profile.parameters.fingerprint, dimension: parameters.dimension,
-                               count: prepared.rows.count, blocks: layout.blocks, shareBits: parameters.shareBits,
-                               queriesPerKey: queriesPerKey)
-        try channel.post(.helloReply, reply.bytes)
-        transport?.expect(.handshake, frames: frames.key)
-        channel.setPhase("keys")
-        let keyBytes = try channel.expect(.publicKey)
-        let publicKey = try FaceMatchError.wrap { () throws(BFVError) in try PublicKey(serialized: keyBytes, context: context) }
-        // The key's budget counts across connections (the host remembers fingerprints).
-        let key = KeyFingerprint(serializedKey: keyBytes)
-        try policy?.admitKey(key, targets: targetsPerQuery)
-        transport?.expect(.handshake, frames: frames.comparison)
-        let comparison = ComparisonServer(channel: channel, randomness: RandomSource(deterministicSeed: rng.nextSeed()))
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try comparison.setup(expectedValues: reply.count) }
-        var answered = 0
-        while true {
-            transport?.expect(.idle, frames: frames.query)
-            channel.setPhase("query")
-            let (type, payload) = try channel.next()
-            if type == .bye { return answered }
-            if type == .error { throw FaceMatchError.peerError(String(decoding: payload, as: UTF8.self)) }
-            guard type == .query else { throw FaceMatchError.protocolViolation("expected a query, got message \(type.rawValue)") }
-            transport?.expect(.active, frames: frames.comparison)
-            let number = answered + 1
-            do throws(FaceMatchError) {
-                guard answered < queriesPerKey else {
-                    throw FaceMatchError.refused("this key's target budget is spent; reconnect for a fresh key")
-                }
-                try policy?.admitQuery(key, targets: targetsPerQuery)
-            } catch {
-                policy?.record(query: number, .refused(Self.reason(error)))
-                throw error
-            }
-            do throws(FaceMatchError) {
-                let queries = try decodeQuery(payload, context: context)
-                let shares = try answer(queries, publicKey: publicKey, channel: channel, rng: &rng)
-                channel.setPhase("compare")
-                try FaceMatchError.wrap { () throws(SecureCompareError) in
-                    // The 2-byte shares widen one chunk at a time (bounded memory at any n).
-                    let step = ComparisonServer.chunkValues
-                    try comparison.anyNonNegative(chunks: stride(from: 0, to: shares.count, by: step).lazy.map { start in
-                        shares[start ..< min(start + step, shares.count)].map { UInt64($0) }
-                    }, bits: parameters.shareBits)
-                }
-            } catch {
-                policy?.record(query: number, .failed(Self.reason(error)))
-                throw error
-            }
-            answered += 1
-            policy?.record(query: number, .answered)
-        }
+        try VerifierSession.run(LocalSession(server: self), channel: channel, rng: rng, policy: policy)
     }
 
     /// A short reason for the audit log (the error's kind and text; never query data).
     static func reason(_ error: FaceMatchError) -> String {
         if case .refused(let text) = error { return text }
         return "\(error)"
-    }
-
-    /// The `B` query ciphertexts: each a length-prefixed fresh symmetric ciphertext.
-    func decodeQuery(_ payload: [UInt8], context: BFVContext) throws(FaceMatchError) -> [Ciphertext] {
-        var queries: [Ciphertext] = []
-        var offset = 0
-        while offset < payload.count {
-            guard payload.count - offset >= 4 else { throw FaceMatchError.protocolViolation("truncated query") }
-            let length = Int(payload[offset]) | Int(payload[offset + 1]) << 8 | Int(payload[offset + 2]) << 16 | Int(payload[offset + 3]) << 24
-            offset += 4
-            guard length <= payload.count - offset else { throw FaceMatchError.protocolViolation("truncated query ciphertext") }
-            let ct = try FaceMatchError.wrap { () throws(BFVError) in
-                try Ciphertext(serialized: Array(payload[offset ..< offset + length]), context: context)
-            }
-            guard ct.size == 2, ct.level == 0 else { throw FaceMatchError.protocolViolation("query ciphertexts must be fresh") }
-            var e = ct
-            e.toEvaluationForm()
-            queries.append(e)
-            offset += length
-            guard queries.count <= layout.blocks else { throw FaceMatchError.protocolViolation("too many query ciphertexts") }
-        }
-        guard queries.count == layout.blocks else {
-            throw FaceMatchError.protocolViolation("\(queries.count) query ciphertexts, expected \(layout.blocks)")
-        }
-        return queries
-    }
-
-    /// Evaluates every result group in the shared sweep and streams the frames as they are
-    /// ready; returns the server's shares of the first `n` truncated scores (`l` bits each).
-    func answer(_ queries: [Ciphertext], publicKey: PublicKey, channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
-        channel.setPhase("results")
-        // No free work: stop once the verifier has gone or the session's deadline has passed.
-        let transport = channel as? SessionTransport
-        try FaceMatchError.wrap { () throws(SecureCompareError) in try transport?.checkAlive() }
-        let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false)
-        sweeper.submit(job, server: self)
-        do throws(FaceMatchError) {
-            while let frame = try job.nextFrame() {
-                try FaceMatchError.wrap { () throws(SecureCompareError) in
-                    try channel.send(.results, frame)
-                    try transport?.checkAlive()
-                }
-            }
-        } catch {
-            job.cancel(error)
-            throw error
-        }
-        return job.shares
     }
 
     /// The server side of one query without a channel: decodes the client's query payload,
@@ -254,42 +154,59 @@ public final class MatchServer: Sendable {
     /// flooding of two queries drawn from equal generator states are equal, and the difference
     /// of their answers reveals partial sums (take generators from a `RandomSource`).
     public func evaluateQuery(_ payload: [UInt8], publicKey: PublicKey, rng: inout ChaChaDRBG) throws(FaceMatchError) -> EvaluatedQuery {
-        let queries = try decodeQuery(payload, context: Contexts.of(profile))
-        let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: true)
+        let queries = try VerifierSession.decodeQuery(payload, context: Contexts.of(profile), blocks: layout.blocks)
+        let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: true,
+                           tauHat: parameters.scaledThreshold, results: layout.resultCount(templateCount), targets: templateCount)
         sweep([job])
         var frames: [[UInt8]] = []
         while let frame = try job.nextFrame() { frames.append(frame) }
         return EvaluatedQuery(frames: frames, shares: job.shares.map { UInt64($0) }, masks: job.masks ?? [])
     }
 
-    /// One result: multiply-accumulate, mask, flood, switch; and the server's shares
-    /// `-round(M_target / 2^(17-l)) mod 2^l`.
-    func evaluate(_ r: Int, _ queries: [Ciphertext], _ plaintexts: [EvaluationPlaintext], _ publicKey: PublicKey,
-                  _ rng: inout ChaChaDRBG) throws(FaceMatchError) -> (PowerOfTwoCiphertext, [UInt64], [UInt64]) {
-        let context = Contexts.of(profile)
-        let ev = Evaluator(context: context)
-        let n = context.degree
-        let t = context.plaintextModulus
-        let tauHat = UInt64(parameters.scaledThreshold)
-        let targets = layout.targetCoefficients
-        // M uniform in Z_t on every coefficient: partial sums elsewhere stay hidden.
-        var masks = [UInt64](repeating: 0, count: n)
-        for j in 0..<n { masks[j] = rng.next() & (t - 1) }
-        var shifted = masks
-        for j in targets { shifted[j] = (masks[j] + t - tauHat) % t }
-        return try FaceMatchError.wrap { () throws(BFVError) in
-            var acc = try ev.multiplyAccumulate(queries, plaintexts)
-            acc = try ev.add(acc, plain: Plaintext(context: context, coefficients: shifted))
-            acc = try ev.rerandomize(acc, publicKey: publicKey, flooding: flooding, rng: &rng)
-            let ct = try ev.switchToPowerOfTwo(acc, bits: parameters.downloadBits).keepingCoefficients(targets)
-            let shift = UInt64(MatchParameters.plaintextBits - parameters.shareBits)
-            let modulus = UInt64(1) << UInt64(parameters.shareBits)
-            let shares = targets.map { j -> UInt64 in
-                let rounded = ((masks[j] + (1 << (shift - 1))) >> shift) & (modulus - 1)
-                return (modulus - rounded) & (modulus - 1)
+    /// Streams the frames of `job` (queued on the shared sweep) to `channel` as they are ready;
+    /// returns the job's shares.
+    func stream(_ job: SweepJob, to channel: Channel, type: MessageType = .results) throws(FaceMatchError) -> [UInt16] {
+        let transport = channel as? SessionTransport
+        sweeper.submit(job, server: self)
+        do throws(FaceMatchError) {
+            while let frame = try job.nextFrame() {
+                try FaceMatchError.wrap { () throws(SecureCompareError) in
+                    try channel.send(type, frame)
+                    try transport?.checkAlive()
+                }
             }
-            return (ct, shares, targets.map { masks[$0] })
+        } catch {
+            job.cancel(error)
+            throw error
         }
+        return job.shares
+    }
+}
+
+/// One verifier session of a `MatchServer`: the shared sweep evaluates its queries.
+final class LocalSession: SessionBackend {
+    let server: MatchServer
+    var publicKey: PublicKey?
+
+    init(server: MatchServer) { self.server = server }
+
+    var reply: HelloReply {
+        HelloReply(profile: server.profile, fingerprint: server.profile.parameters.fingerprint, dimension: server.parameters.dimension,
+                   count: server.templateCount, blocks: server.layout.blocks, shareBits: server.parameters.shareBits,
+                   queriesPerKey: server.queriesPerKey)
+    }
+    var parameters: MatchParameters { server.parameters }
+    var layout: Layout { server.layout }
+    var frames: SessionFrames { server.frames }
+    var targetsPerQuery: Int { server.targetsPerQuery }
+
+    func accept(publicKey: PublicKey, serialized: [UInt8]) throws(FaceMatchError) { self.publicKey = publicKey }
+
+    func answer(_ queries: [Ciphertext], payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
+        let n = server.templateCount
+        let job = SweepJob(queries: queries, publicKey: publicKey!, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false,
+                           tauHat: server.parameters.scaledThreshold, results: server.layout.resultCount(n), targets: n)
+        return try server.stream(job, to: channel)
     }
 }
 

@@ -45,12 +45,20 @@ final class PreparedDatabase: Sendable {
     }
 
     static func build(_ r: Int, _ rows: TemplateRows, _ layout: Layout, _ context: BFVContext) -> [EvaluationPlaintext] {
+        let k = layout.vectorsPerResult
+        return build(firstRow: r * k, rows: k, slot: 0, rows, layout, context)
+    }
+
+    /// The plaintexts of rows `firstRow ..< firstRow + count` placed at slots `slot ...` of one
+    /// result (other slots zero): a full result, or a shard's piece of a result it shares.
+    static func build(firstRow: Int, rows wanted: Int, slot first: Int, _ rows: TemplateRows, _ layout: Layout,
+                      _ context: BFVContext) -> [EvaluationPlaintext] {
         let n = context.degree, d = rows.dimension, db_ = layout.blockLength, k = layout.vectorsPerResult, count = rows.count
         return (0..<layout.blocks).map { b in
             var coefficients = [Int64](repeating: 0, count: n)
             rows.withRows { row in
-                for slot in 0..<k {
-                    let i = r * k + slot
+                for slot in first..<min(k, first + wanted) {
+                    let i = firstRow + slot - first
                     guard i < count else { break }  // padding rows stay zero
                     let t = row(i)
                     for j in 0..<db_ {

@@ -25,13 +25,21 @@ final class SweepJob: @unchecked Sendable {
     /// The masks `M` at the targets, kept only for `MatchServer.evaluateQuery`.
     var masks: [UInt64]?
     let keepMasks: Bool
+    /// The threshold `tau_hat` subtracted at the targets (a shard takes its front's).
+    let tauHat: Int64
+    /// Results to evaluate (`0 ..< results`) and shares to keep (the first `targets`).
+    let results: Int
+    let targets: Int
     /// Frames not yet taken are `frames[head...]` (taking one is O(1); the array is compacted as it drains).
     private let state = Mutex<(frames: [[UInt8]], head: Int, buffered: Int, done: Bool, error: FaceMatchError?, cancelled: Bool)>(([], 0, 0, false, nil, false))
     private let signal = DispatchSemaphore(value: 0)
     /// Frames a slow verifier may leave unsent before its query is dropped.
     static let maxBufferedBytes = 256 << 20
 
-    init(queries: [Ciphertext], publicKey: PublicKey, rng: ChaChaDRBG, keepMasks: Bool) {
+    init(queries: [Ciphertext], publicKey: PublicKey, rng: ChaChaDRBG, keepMasks: Bool, tauHat: Int64, results: Int, targets: Int) {
+        self.tauHat = tauHat
+        self.results = results
+        self.targets = targets
         self.queries = queries
         self.publicKey = publicKey
         self.rng = rng
@@ -67,6 +75,10 @@ final class SweepJob: @unchecked Sendable {
     }
 
     func finish(_ error: FaceMatchError?) {
+        if error == nil && shares.count > targets {
+            shares.removeLast(shares.count - targets)
+            if keepMasks { masks!.removeLast(masks!.count - targets) }
+        }
         state.withLock { s in
             if !s.done { s.done = true; s.error = error }
         }
@@ -138,37 +150,49 @@ final class QuerySweeper: Sendable {
 }
 
 extension MatchServer {
-    /// Evaluates every result for every job, in one pass over the database.
+    /// Evaluates every result for every job, in one pass over the database (each job stops at
+    /// its own `results`; a shard's job leaves out its partial last result).
     func sweep(_ jobs: [SweepJob]) {
-        let n = prepared.rows.count
-        let results = layout.resultCount(n)
-        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let batch = max(groupSize, 4 * cores)
+        let results = jobs.map(\.results).max() ?? 0
+        // Batches are whole frames, so every frame but a job's last holds `groupSize` results
+        // whatever the core count (the frame sequence a verifier sees depends on n alone).
+        let batch = groupSize * max(1, (4 * processorCount + groupSize - 1) / groupSize)
         var live = jobs
         var start = 0
         while start < results {
             live.removeAll { $0.isCancelled }
+            for job in live where job.results <= start { job.finish(nil) }
+            live.removeAll { $0.results <= start }
             if live.isEmpty { return }
             let count = min(batch, results - start)
             // Each job's own generator seeds its results: jobs never share randomness.
-            let seeds = live.map { job in (0..<count).map { _ in job.rng.nextSeed() } }
+            let seeds = live.map { job in (0..<min(count, job.results - start)).map { _ in job.rng.nextSeed() } }
             let first = start, current = live
-            let evaluated = parallelMap(count) { i -> [Result<(PowerOfTwoCiphertext, [UInt64], [UInt64]), FaceMatchError>] in
+            let evaluated = parallelMap(count) { i -> [Result<(PowerOfTwoCiphertext, [UInt64], [UInt64]), FaceMatchError>?] in
                 let plaintexts = Result { () throws(FaceMatchError) in try self.prepared.plaintexts(first + i) }
                 return current.indices.map { k in
+                    guard i < seeds[k].count else { return nil }
                     var g = ChaChaDRBG(seed: seeds[k][i])
-                    return Result { () throws(FaceMatchError) in try self.evaluate(first + i, current[k].queries, plaintexts.get(), current[k].publicKey, &g) }
+                    let job = current[k]
+                    return Result { () throws(FaceMatchError) in
+                        let p = try plaintexts.get()
+                        let accumulated = try FaceMatchError.wrap { () throws(BFVError) in
+                            try Evaluator(context: self.prepared.context).multiplyAccumulate(job.queries, p)
+                        }
+                        return try self.masking.finish(accumulated, tauHat: job.tauHat, publicKey: job.publicKey, rng: &g)
+                    }
                 }
             }
             for (k, job) in current.enumerated() {
                 var group: [PowerOfTwoCiphertext] = []
+                let mine = seeds[k].count
                 do throws(FaceMatchError) {
-                    for i in 0..<count {
-                        let (ct, s, m) = try evaluated[i][k].get()
+                    for i in 0..<mine {
+                        let (ct, s, m) = try evaluated[i][k]!.get()
                         group.append(ct)
                         job.shares += s.map { UInt16(truncatingIfNeeded: $0) }
                         if job.keepMasks { job.masks! += m }
-                        if group.count == groupSize || i == count - 1 {
+                        if group.count == groupSize || i == mine - 1 {
                             job.deliver(ResultCodec.encode(group, bits: parameters.downloadBits))
                             group.removeAll(keepingCapacity: true)
                         }
@@ -179,10 +203,6 @@ extension MatchServer {
             }
             start += count
         }
-        for job in live {
-            job.shares.removeLast(job.shares.count - n)
-            if job.keepMasks { job.masks!.removeLast(job.masks!.count - n) }
-            job.finish(nil)
-        }
+        for job in live { job.finish(nil) }
     }
 }

@@ -9,6 +9,9 @@ extension MessageType {
     static let query = MessageType(rawValue: 0x04)
     static let results = MessageType(rawValue: 0x05)
     static let bye = MessageType(rawValue: 0x06)
+    /// A readiness probe and its answer (see `PingAnswer`).
+    public static let ping = MessageType(rawValue: 0x07)
+    public static let pong = MessageType(rawValue: 0x08)
 }
 
 /// Encoding of result ciphertexts on the wire: per result, `c0` at the `K` target coefficients

@@ -25,7 +25,7 @@ struct SessionFrames: Sendable {
         // Header (14) + level, size, form, seeded (4) + two polynomials, or one and a seed.
         let ciphertext = 18 + 2 * poly
         let publicKey = 14 + poly + 32
-        hello = FrameLimits([(.hello, 64), error])
+        hello = FrameLimits([(.hello, 64), (.ping, 0), error])
         key = FrameLimits([(.publicKey, publicKey), error])
         query = FrameLimits([(.query, blocks * (4 + ciphertext)), (.bye, 0), error])
         let perFrame = (2 << 20) + 16 * count

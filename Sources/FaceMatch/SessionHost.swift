@@ -34,8 +34,8 @@ public final class SessionHost: Sendable {
     }
 
     let listener: TCPListener
-    let server: @Sendable () throws(FaceMatchError) -> MatchServer
-    let isCurrent: @Sendable (MatchServer) -> Bool
+    let server: @Sendable () throws(FaceMatchError) -> any MatchService
+    let isCurrent: @Sendable (any MatchService) -> Bool
     let configuration: Configuration
     let admission: AdmissionControl
     let rate: RateLimiter?
@@ -54,8 +54,8 @@ public final class SessionHost: Sendable {
     /// `MatchServer.databaseChangedMessage` and the verifier reconnects to the current one. `log` receives operational lines and `audit`
     /// the per-query lines, each without its timestamp prefix already added.
     public init(listener: TCPListener, configuration: Configuration, log: @escaping @Sendable (String) -> Void,
-                audit: @escaping @Sendable (String) -> Void, server: @escaping @Sendable () throws(FaceMatchError) -> MatchServer,
-                isCurrent: @escaping @Sendable (MatchServer) -> Bool = { _ in true }) {
+                audit: @escaping @Sendable (String) -> Void, server: @escaping @Sendable () throws(FaceMatchError) -> any MatchService,
+                isCurrent: @escaping @Sendable (any MatchService) -> Bool = { _ in true }) {
         self.listener = listener
         self.server = server
         self.isCurrent = isCurrent
@@ -117,17 +117,16 @@ public final class SessionHost: Sendable {
     func runSession(_ channel: TCPChannel, id: Int) {
         let clock = ContinuousClock()
         let start = clock.now
-        let server: MatchServer
+        let server: any MatchService
         do { server = try self.server() } catch {
             log("session \(id) from \(channel.peer): refused: \(error)")
             answerAndLinger(channel, "\(error)")
             return
         }
-        let policy = HostPolicy(host: self, server: server, peer: channel.peer, address: channel.peerHost, session: id,
-                                budget: server.queriesPerKey * server.targetsPerQuery)
+        let policy = HostPolicy(host: self, server: server, peer: channel.peer, address: channel.peerHost, session: id)
         let outcome: String
         do {
-            let queries = try server.serve(channel: channel, policy: policy)
+            let queries = try server.serve(channel: channel, randomness: .system, policy: policy)
             outcome = "ok, \(queries) quer\(queries == 1 ? "y" : "ies")"
         } catch {
             outcome = "ended: \(SessionHost.describe(error))"

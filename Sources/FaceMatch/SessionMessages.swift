@@ -86,6 +86,15 @@ struct HelloReply: Equatable {
     }
 }
 
+/// A readiness probe (`cryptomask ping`): a `.ping` frame in place of the hello is answered
+/// with `.pong` carrying `PingAnswer.ready`, and the session ends. A shard answers it in place of
+/// its authentication (it reveals nothing but being up); a front answers it only when it could
+/// reach every shard.
+public enum PingAnswer {
+    /// The pong's text.
+    public static let ready = "ready"
+}
+
 /// Contexts of the two profiles, built once per process.
 enum Contexts {
     static let small: BFVContext = (try? BFVContext(MatchProfile.small.parameters))!

@@ -6,7 +6,7 @@ import Darwin
 import Dispatch
 
 /// Online processors: parallel work is split by this, never by a fixed constant.
-let processorCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+package let processorCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
 /// Splits `0 ..< count` into contiguous ranges and runs `body` on them on all cores (four ranges
 /// per core, for balance). The body must only write state that belongs to its range.

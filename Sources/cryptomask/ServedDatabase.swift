@@ -8,13 +8,12 @@ import Synchronization
 /// (so a removal that has returned is never matched by a session that starts after it).
 final class ServedDatabase: Sendable {
     let path: String
-    let threshold: Double
-    /// Plaintext cache bytes (nil: the machine-sized default).
-    let cacheBudget: Int?
-    /// At most this many queries per client key (nil: as the noise budget allows).
-    let queriesPerKey: Int?
+    /// Builds the service for a snapshot of the file (a `MatchServer`, or a `ShardServer` in a
+    /// cluster); `previous` is the service being replaced.
+    typealias Make = @Sendable (_ mapped: MappedTemplates, _ previous: (any MatchService)?) throws -> any MatchService
+    private let make: Make
     private struct State {
-        var server: MatchServer?
+        var server: (any MatchService)?
         /// Why sessions are refused while `server` is nil (e.g. every row removed).
         var unavailable = ""
         var signature: FileSignature?
@@ -28,41 +27,56 @@ final class ServedDatabase: Sendable {
     private let reloading = Mutex(())
 
     /// Maps the file (waiting for a writer) and prepares the first snapshot.
-    init(path: String, threshold: Double, cacheBudget: Int?, queriesPerKey: Int?) throws {
+    init(path: String, make: @escaping Make) throws {
         self.path = path
-        self.threshold = threshold
-        self.cacheBudget = cacheBudget
-        self.queriesPerKey = queriesPerKey
+        self.make = make
         let signature = DatabaseFile.signature(path: path)
         Console.progress("verifying \(path)")
         let mapped = try MappedTemplates(path: path)
         warnAboutTail(mapped)
         guard mapped.count > 0 else { throw CLIError("\(path) holds no templates (enroll some first)") }
         Console.progress("preparing \(mapped.count) templates")
-        let server = try makeServer(mapped)
+        let server = try make(mapped, nil)
         Console.endProgress()
         state.withLock { $0 = State(server: server, signature: signature, rows: mapped.count, ids: mapped.ids) }
     }
 
-    private func makeServer(_ mapped: MappedTemplates) throws(FaceMatchError) -> MatchServer {
-        let server = try MatchServer(mapped: mapped, parameters: MatchParameters(dimension: mapped.dimension, threshold: threshold), memoryBudget: cacheBudget, queriesPerKey: queriesPerKey)
+    /// A single server's snapshot: its plaintext cache is built now, and logged.
+    static func matchServer(threshold: Double, cacheBudget: Int?, queriesPerKey: Int?) -> Make {
+        { mapped, _ in
+            let server = try MatchServer(mapped: mapped, parameters: MatchParameters(dimension: mapped.dimension, threshold: threshold), memoryBudget: cacheBudget, queriesPerKey: queriesPerKey)
+            logCache(server)
+            return server
+        }
+    }
+
+    /// A shard's snapshot: the front's layout is prepared when a front asks for it (again
+    /// at once after a reload, for the layouts the previous snapshot had).
+    static func shardServer(key: ClusterKey, cacheBudget: Int?) -> Make {
+        { mapped, previous in
+            let shard = try ShardServer(mapped: mapped, key: key, memoryBudget: cacheBudget, previous: previous as? ShardServer)
+            for server in shard.prepared { logCache(server) }
+            return shard
+        }
+    }
+
+    static func logCache(_ server: MatchServer) {
         let (total, cached) = server.results
         Console.log("plaintext cache: \(cached) of \(total) results (\(Console.megabytes(server.cacheBytes)))" + (cached < total ? "; the other \(total - cached) are rebuilt per query" : ""))
-        return server
     }
 
     /// The server of the current snapshot.
-    var current: MatchServer? { state.withLock { $0.server } }
+    var current: (any MatchService)? { state.withLock { $0.server } }
 
     /// The snapshot for a session starting now: reloaded first if the file changed.
-    func snapshot() -> Result<MatchServer, FaceMatchError> {
+    func snapshot() -> Result<any MatchService, FaceMatchError> {
         if DatabaseFile.signature(path: path) != state.withLock({ $0.signature }) { reload(reason: "file changed") }
         return state.withLock { s in s.server.map { .success($0) } ?? .failure(.databaseUnavailable(s.unavailable)) }
     }
 
     /// Whether `server` is the snapshot of the file as it is now (asked before each query: a
     /// session whose snapshot is stale must reconnect, so a removal takes effect at once).
-    func isCurrent(_ server: MatchServer) -> Bool {
+    func isCurrent(_ server: any MatchService) -> Bool {
         let signature = DatabaseFile.signature(path: path)
         let (current, loaded) = state.withLock { ($0.server, $0.signature) }
         if current === server && signature == loaded { return true }
@@ -95,7 +109,7 @@ final class ServedDatabase: Sendable {
                     Console.log("reloaded \(path) (\(reason)): no templates left; sessions are refused until rows are enrolled")
                     return
                 }
-                let server = try makeServer(mapped)
+                let server = try make(mapped, state.withLock { $0.server })
                 state.withLock { $0 = State(server: server, signature: signature, rows: n, ids: mapped.ids) }
                 Console.log("reloaded \(path) (\(reason)): \(n) templates (was \(rows)), \(mapped.removed) removed rows in the file")
             } catch {

@@ -14,7 +14,9 @@ let usage = """
       enroll --db FILE --embeddings X.npy [--labels L.txt]   create or append to a database
       db     info|list|remove|compact|repair --db FILE  inspect and maintain a database file
       serve  --db FILE --port P [--host 127.0.0.1] --threshold T   answer private queries
+      serve  --shard --db FILE ... | --front --shards HOST:PORT,... ...   serve as a cluster (see serve --help)
       query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
+      ping   --connect HOST:PORT [--timeout S]           readiness probe of a server, front or shard
       cluster-key --out FILE                           a fresh key for a front and its shards (mode 0600)
 
     Run 'cryptomask <command> --help' for details; 'cryptomask --version' for the version.
@@ -47,6 +49,7 @@ do {
     case "db": try DatabaseCommands.run(rest)
     case "serve": try Serve.run(rest)
     case "query": try Query.run(rest)
+    case "ping": try Ping.run(rest)
     case "cluster-key": try ClusterKeyCommand.run(rest)
     case "--help", "-h", "help": print(usage)
     case "--version", "-V", "version": print(CryptoMaskVersion.summary)
@@ -54,7 +57,7 @@ do {
     }
     exit(CLIError.successStatus)
 } catch let e as CLIError {
-    let known = ["demo", "enroll", "db", "serve", "query", "cluster-key"].contains(command)
+    let known = ["demo", "enroll", "db", "serve", "query", "ping", "cluster-key"].contains(command)
     Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(known ? command + " " : "")--help)" : ""))
     exit(e.usage ? 2 : CLIError.failureStatus)
 } catch {

@@ -51,7 +51,10 @@ struct HandshakePair {
         let box = Box<Result<SealedChannel, FaceMatchError>>()
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            box.value = Result { () throws(FaceMatchError) in try ClusterHandshake.asShard(shardSide, key: shardKey) }
+            box.value = Result { () throws(FaceMatchError) -> SealedChannel in
+                guard let sealed = try ClusterHandshake.asShard(shardSide, key: shardKey) else { throw FaceMatchError.protocolViolation("taken for a ping") }
+                return sealed
+            }
         }
         front = Result { () throws(FaceMatchError) in try ClusterHandshake.asFront(frontSide, key: frontKey) }
         group.wait()
@@ -128,7 +131,7 @@ struct ClusterLinkTests {
             shardResult.value = Result {
                 let connection = try listener.accept()
                 defer { connection.close() }
-                let sealed = try ClusterHandshake.asShard(connection, key: shardKey)
+                guard let sealed = try ClusterHandshake.asShard(connection, key: shardKey) else { throw FaceMatchError.protocolViolation("taken for a ping") }
                 let received = try sealed.receive(MessageType(rawValue: 0x33))
                 try sealed.send(MessageType(rawValue: 0x34), received.reversed())
                 return received
@@ -215,6 +218,9 @@ struct ClusterLinkTests {
             ("replayed proof", { ch in _ = try ch.receive(.clusterChallenge); try ch.send(.clusterProof, oldProof) }),
             ("a verifier's hello", { ch in _ = try ch.receive(.clusterChallenge); try ch.send(MessageType(rawValue: 0x01), [1, 2, 3]) }),
         ]
+        // A readiness probe is answered in place of authentication, and learns only "ready".
+        let (pingError, pingSent) = shardAgainst { ch in _ = try ch.receive(.clusterChallenge); try ch.send(.ping, []) }
+        #expect(pingError == nil && pingSent == [.clusterChallenge, .pong])
         for (name, attack) in attacks {
             let (error, sent) = shardAgainst(attack)
             #expect(isNotAuthenticatedError(error), "\(name): \(String(describing: error))")

@@ -52,13 +52,19 @@ final class ServerProcess {
     let port: Int
     let logURL: URL
 
-    init(db: String, threshold: Double, options: [String] = []) throws {
-        logURL = URL(fileURLWithPath: db + ".serve.log")
+    convenience init(db: String, threshold: Double, options: [String] = []) throws {
+        try self.init(arguments: ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"] + options, log: db + ".serve.log")
+    }
+
+    /// Any `cryptomask` command line that logs "on 127.0.0.1:PORT" once it listens (serve,
+    /// serve --shard, serve --front); its stderr goes to `log`.
+    init(arguments: [String], log: String) throws {
+        logURL = URL(fileURLWithPath: log)
         // A failure here surfaces at once: FileHandle(forWritingTo:) throws for a missing file.
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: logURL)
         process.executableURL = URL(fileURLWithPath: cryptomaskBinary)
-        process.arguments = ["serve", "--db", db, "--port", "0", "--threshold", "\(threshold)"] + options
+        process.arguments = arguments
         process.standardError = logHandle
         process.standardOutput = FileHandle.nullDevice
         try process.run()
