@@ -47,6 +47,7 @@ do {
     hashBenchmarks(run)
     hash8Benchmark(run)
     compareBenchmarks(run, options: options)
+    clusterLinkBenchmarks(run)
     try faceMatchBenchmarks(run, options: options)
     clusterBenchmarks(run, options: options)
 } catch {

@@ -42,3 +42,19 @@ extension MatchServer: CustomStringConvertible, CustomReflectable {
     /// Public parameters only.
     public var customMirror: Mirror { Mirror(self, children: ["parameters": parameters, "layout": layout], displayStyle: .class) }
 }
+
+extension ClusterKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Redacted: the key proves membership of the cluster.
+    public var description: String { "ClusterKey(<redacted>)" }
+    /// Like `description`.
+    public var debugDescription: String { description }
+    /// No children.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+extension SealedChannel: CustomStringConvertible, CustomReflectable {
+    /// Redacted: holds the link's cipher and MAC keys.
+    public var description: String { "SealedChannel(<redacted>)" }
+    /// No children.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
+}

@@ -190,20 +190,70 @@ public enum ChaCha20 {
         let k = (0..<8).map { littleEndianWord(key, 4 * $0) }
         let n = (littleEndianWord(nonce, 0), littleEndianWord(nonce, 4), littleEndianWord(nonce, 8))
         var out = bytes
-        var block = [UInt32](repeating: 0, count: 16)
-        var offset = 0
-        var c = counter
-        while offset < bytes.count {
-            k.withUnsafeBufferPointer { kp in
-                block.withUnsafeMutableBufferPointer { ChaCha20.block(key: kp.baseAddress!, counter: c, nonce: n, into: $0.baseAddress!) }
-            }
-            for i in 0..<min(64, bytes.count - offset) {
-                out[offset + i] ^= UInt8(truncatingIfNeeded: block[i / 4] >> (8 * (i % 4)))
-            }
-            offset += 64
-            c &+= 1
+        k.withUnsafeBufferPointer { kp in
+            out.withUnsafeMutableBytes { xor($0, key: kp.baseAddress!, nonce: n, counter: counter) }
         }
         return out
+    }
+
+    /// Blocks of key stream per call in `xor(_:key:nonce:counter:)`: eight with wide native
+    /// SIMD, otherwise five (see `fiveBlocks`).
+    #if CRYPTOMASK_WIDE_SIMD
+    static let streamBlocks = 8
+    #else
+    static let streamBlocks = 5
+    #endif
+
+    /// XORs the RFC 8439 (section 2.4) key stream into `bytes` in place (encrypts or decrypts).
+    /// Same as `xor(_:into:key:nonce:counter:)` with `bytes` as both source and destination.
+    public static func xor(_ bytes: UnsafeMutableRawBufferPointer, key: UnsafePointer<UInt32>, nonce: (UInt32, UInt32, UInt32), counter: UInt32) {
+        guard let base = bytes.baseAddress else { return }
+        xor(UnsafeRawBufferPointer(bytes), into: base, key: key, nonce: nonce, counter: counter)
+    }
+
+    /// Writes `source` XOR the RFC 8439 (section 2.4) key stream to `destination` (encrypts or
+    /// decrypts while copying; `destination` may equal `source`'s start, not overlap it
+    /// otherwise), several blocks per call of the block function and eight bytes per XOR. At
+    /// most 2^32 blocks (256 GiB) from `counter` on; the counter wraps past that, so callers keep
+    /// messages far below it.
+    /// - Parameters:
+    ///   - destination: room for `source.count` bytes.
+    ///   - key: eight little-endian key words.
+    ///   - nonce: three little-endian nonce words.
+    ///   - counter: the block counter of the first 64 bytes.
+    public static func xor(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawPointer,
+                           key: UnsafePointer<UInt32>, nonce: (UInt32, UInt32, UInt32), counter: UInt32) {
+        guard let input = source.baseAddress else { return }
+        let chunk = 64 * streamBlocks
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16 * streamBlocks) { stream in
+            let words = stream.baseAddress!
+            let raw = UnsafeRawPointer(words)
+            var c = counter
+            var offset = 0
+            while offset < source.count {
+                #if CRYPTOMASK_WIDE_SIMD
+                eightBlocks(key: key, counter: c, nonce: nonce, into: words)
+                #else
+                fiveBlocks(key: key, counter: c, nonce: nonce, into: words)
+                #endif
+                // The key stream's bytes are its words in little-endian order.
+                for i in 0..<16 * streamBlocks { words[i] = words[i].littleEndian }
+                let take = min(chunk, source.count - offset)
+                let p = input + offset, q = destination + offset
+                var i = 0
+                while i + 8 <= take {
+                    let v = p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ raw.load(fromByteOffset: i, as: UInt64.self)
+                    q.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
+                    i += 8
+                }
+                while i < take {
+                    q.storeBytes(of: p.load(fromByteOffset: i, as: UInt8.self) ^ raw.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+                    i += 1
+                }
+                offset += take
+                c &+= UInt32(streamBlocks)
+            }
+        }
     }
 
     static func littleEndianWord(_ b: [UInt8], _ i: Int) -> UInt32 {

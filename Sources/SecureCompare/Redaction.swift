@@ -48,3 +48,12 @@ extension ComparisonClient: CustomStringConvertible, CustomReflectable {
     /// No children.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
+
+extension HMAC: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Redacted: the keyed states stand for the key.
+    package var description: String { "HMAC(<redacted>)" }
+    /// Like `description`.
+    package var debugDescription: String { description }
+    /// No children.
+    package var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

@@ -17,6 +17,7 @@ let usage = """
       serve  --shard --db FILE ... | --front --shards HOST:PORT,... ...   serve as a cluster (see serve --help)
       query  --server HOST:PORT --embedding X.npy [--rows all|I|A-B] [--json] [--exit-code] [--timeout S]
       ping   --connect HOST:PORT [--timeout S]           readiness probe of a server, front or shard
+      cluster-key --out FILE                           a fresh key for a front and its shards (mode 0600)
 
     Run 'cryptomask <command> --help' for details; 'cryptomask --version' for the version.
     """
@@ -49,13 +50,14 @@ do {
     case "serve": try Serve.run(rest)
     case "query": try Query.run(rest)
     case "ping": try Ping.run(rest)
+    case "cluster-key": try ClusterKeyCommand.run(rest)
     case "--help", "-h", "help": print(usage)
     case "--version", "-V", "version": print(CryptoMaskVersion.summary)
     default: throw CLIError("unknown command '\(command)'", usage: true)
     }
     exit(CLIError.successStatus)
 } catch let e as CLIError {
-    let known = ["demo", "enroll", "db", "serve", "query", "ping"].contains(command)
+    let known = ["demo", "enroll", "db", "serve", "query", "ping", "cluster-key"].contains(command)
     Console.error("cryptomask: \(Console.printable(e.message))" + (e.usage ? " (see cryptomask \(known ? command + " " : "")--help)" : ""))
     exit(e.usage ? 2 : CLIError.failureStatus)
 } catch {

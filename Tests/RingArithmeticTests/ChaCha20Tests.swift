@@ -32,6 +32,36 @@ struct ChaCha20Tests {
         #expect(ChaCha20.xor(ct, key: rfcKey, nonce: nonce, counter: 1) == plaintext)
     }
 
+    @Test("in-place encryption of every length across chunk edges equals the block function's key stream")
+    func inPlaceLengths() {
+        let key = (0..<8).map { UInt32($0 * 0x0303_0303 + 1) }
+        let nonce: (UInt32, UInt32, UInt32) = (7, 0, 9)
+        // The reference: block after block from counter 3, bytes of each word little-endian.
+        var stream: [UInt8] = []
+        var words = [UInt32](repeating: 0, count: 16)
+        for b in 0..<30 {
+            key.withUnsafeBufferPointer { k in
+                words.withUnsafeMutableBufferPointer { ChaCha20.block(key: k.baseAddress!, counter: 3 + UInt32(b), nonce: nonce, into: $0.baseAddress!) }
+            }
+            for w in words { for s in 0..<4 { stream.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(s)))) } }
+        }
+        for length in [0, 1, 7, 8, 63, 64, 65, 255, 256, 257, 319, 320, 321, 511, 512, 513, 1000, 1919] {
+            var bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 13 + 5) }
+            let expected = (0..<length).map { bytes[$0] ^ stream[$0] }
+            key.withUnsafeBufferPointer { k in
+                bytes.withUnsafeMutableBytes { ChaCha20.xor($0, key: k.baseAddress!, nonce: nonce, counter: 3) }
+            }
+            #expect(bytes == expected, "length \(length)")
+            // Out of place: the source is left as it was.
+            var copy = [UInt8](repeating: 0, count: length)
+            let source = bytes
+            key.withUnsafeBufferPointer { k in
+                source.withUnsafeBytes { s in copy.withUnsafeMutableBytes { ChaCha20.xor(s, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 8)!, key: k.baseAddress!, nonce: nonce, counter: 3) } }
+            }
+            #expect(copy == (0..<length).map { bytes[$0] ^ stream[$0] } && source == bytes, "length \(length), out of place")
+        }
+    }
+
     @Test("four-, five- and eight-block versions equal the block function")
     func simdBlocks() {
         let key = (0..<8).map { UInt32($0 * 0x0101_0101) }
