@@ -44,6 +44,23 @@ func bfvBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOpt
             return BenchResult(name: name, ns: ns, fields: fields + [("terms", "\(terms)"), ("distinctCiphertexts", "\(distinct)")])
         }
     }
+    // FaceMatch's large preset (N = 8192, two 59-bit primes) with operands far above L3, as in a
+    // sweep: 128 distinct query ciphertexts (33.5 MB) against the 128 distinct plaintexts of each
+    // of `results` results (16.7 MB each), one call per result. ns per coefficient multiply-accumulate.
+    run("bfv.mulacc.large") {
+        let large = (try? BFVContext(Parameters.faceMatch8192))!
+        let terms = max(1, Int(options.values["terms"] ?? "128") ?? 128)
+        let results = max(1, Int(options.values["results"] ?? "8") ?? 8)
+        let skl = SecretKey(context: large, rng: &rng)
+        let ptl = (try? CoefficientEncoder(context: large).encode((0..<large.degree).map { Int64($0 % 255) - 127 }))!
+        let cts = (0..<terms).map { _ in (try? Encryptor(secretKey: skl).encrypt(ptl, rng: &rng))! }
+        let sets = (0..<results).map { _ in (0..<terms).map { _ in (try? EvaluationPlaintext(ptl))! } }
+        let ev = Evaluator(context: large)
+        let perCall = Double(results * terms * 2 * large.degree * large.parameters.coefficientModuli.count)
+        let ns = measure(opsPerCall: perCall) { for set in sets { blackHole(try? ev.multiplyAccumulate(cts, set)) } }
+        return BenchResult(name: "bfv.mulacc.large", ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
+                                                                    ("terms", "\(terms)"), ("results", "\(results)")])
+    }
     run("bfv.mul") {
         let batching = (try? BFVContext(Parameters(degree: 4096, coefficientModuli: params.coefficientModuli, plaintextModulus: 65537)))!
         let skb = SecretKey(context: batching, rng: &rng)

@@ -3,13 +3,14 @@ extension RNSPoly {
     /// `out[r] = sum_k left[r][k] * right[k]` for every row `r` (for example the two polynomials
     /// of a ciphertext times many plaintexts).
     ///
-    /// Works column by column: for a pair of coefficients it runs down a chunk of 8 terms with
+    /// Works column by column: for a coefficient it runs down a chunk of 4 terms with
     /// the sums in registers, so accumulators are touched once per chunk. For primes up to 58
     /// bits the products are split into halves (see `SplitProducts`) and computed two
     /// coefficients at a time in 64-bit vector lanes; wider primes use one 64x64->128 product
     /// per term. Sums are reduced only when one more chunk could overflow and once at the end.
     /// Cost per term and coefficient and row: about 0.6 ns with 50-bit primes on the 2-core
-    /// development machine (`bfv.mulacc`); memory `O(rows * 256)` words besides the output.
+    /// development machine (`bfv.mulacc`), 1.1 ns with 59-bit primes and operands from memory
+    /// (`bfv.mulacc.large`); memory `O(rows * 256)` words besides the output.
     /// - Precondition: all operands in this ring and in evaluation form; every row has
     ///   `right.count` entries; `right` is not empty.
     public static func dotProducts(_ left: [[RNSPoly]], _ right: [RNSPoly]) -> [RNSPoly] {
@@ -81,10 +82,12 @@ struct ColumnSums {
 
     /// Coefficients per tile: its accumulators (`3 * rows * tile` words) stay in L1 cache.
     static let tile = 256
-    /// Terms per pass over a tile. Few enough that the hardware prefetchers follow the
-    /// `3 * chunk` streams (16 and 32 were slower here when the operands come from L3, as in
-    /// FaceMatch), enough that the accumulator loads and stores stay a small part.
-    static let chunk = 8
+    /// Terms per pass over a tile. Every operand polynomial starts at the same offset modulo
+    /// the 4 KiB page, so the `3 * chunk` streams of a pass (same coefficient, different terms)
+    /// all map to one L1 set: 4 terms (12 streams) beat 8 by 20-40% with operands from memory
+    /// (`bfv.mulacc.distinct`, `bfv.mulacc.large`) and 16 is twice as slow; 2 makes the
+    /// accumulator loads and stores a large part (30% slower).
+    static let chunk = 4
 
     init(modulus: Modulus, rows: Int, degree: Int) {
         self.modulus = modulus
