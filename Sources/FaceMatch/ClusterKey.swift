@@ -23,65 +23,71 @@ public struct ClusterKey: Sendable {
     let mac: HMAC
 
     /// A key from its bytes; trailing spaces, tabs and line ends are removed first.
-    /// - Throws: `FaceMatchError.notAuthenticated` when fewer than 32 bytes remain.
+    /// - Throws: `FaceMatchError.invalidParameter` when fewer than 32 bytes remain.
     public init(bytes: [UInt8]) throws(FaceMatchError) {
         var material = bytes[...]
         while let last = material.last, [0x20, 0x09, 0x0A, 0x0D].contains(last) { material.removeLast() }
-        guard !material.isEmpty else { throw FaceMatchError.notAuthenticated("the cluster key is empty") }
+        guard !material.isEmpty else { throw FaceMatchError.invalidParameter("the cluster key is empty") }
         guard material.count >= ClusterKey.minimumLength else {
-            throw FaceMatchError.notAuthenticated("the cluster key has \(material.count) bytes, at least \(ClusterKey.minimumLength) are needed (make one with 'cryptomask cluster-key --out FILE')")
+            throw FaceMatchError.invalidParameter("the cluster key has \(material.count) bytes, at least \(ClusterKey.minimumLength) are needed (make one with 'cryptomask cluster-key --out FILE')")
         }
         mac = HMAC(key: Array(material))
+    }
+
+    /// `path` as error messages show it: a value with neither '/' nor '.' may be a key pasted in
+    /// place of a path, so it is not echoed (key material must never reach a log).
+    static func shown(_ path: String) -> String {
+        path.contains("/") || path.contains(".") ? path : "(the value given, not shown: it may be a key; give the path of a key file)"
     }
 
     /// Reads the key from the file at `path`. Symbolic links are followed (Kubernetes mounts
     /// secrets as links); the file they end at must be a regular file that neither its group nor
     /// others may read, write or execute (mode 0600 or 0400), of at most 4096 bytes.
-    /// - Throws: `FaceMatchError.notAuthenticated` naming the file and what to fix (missing,
+    /// - Throws: `FaceMatchError.invalidParameter` naming the file and what to fix (missing,
     ///   unreadable, not a regular file, `chmod 600`, empty, too short). The key is never shown.
     public static func load(path: String) throws(FaceMatchError) -> ClusterKey {
         // Non-blocking: a FIFO at the path must not hang the open (it is refused below).
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let reason = errno == ENOENT ? "does not exist" : "cannot be opened: \(String(cString: strerror(errno)))"
-            throw FaceMatchError.notAuthenticated("cluster key file \(path) \(reason)")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) \(reason)")
         }
         defer { close(fd) }
         // The mode of the file itself, past any links: fstat on what was opened.
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw FaceMatchError.notAuthenticated("cluster key file \(path) is not a regular file")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) is not a regular file")
         }
         guard st.st_mode & 0o077 == 0 else {
             let mode = String(UInt32(st.st_mode & 0o777), radix: 8)
-            throw FaceMatchError.notAuthenticated("cluster key file \(path) has mode \(mode): other users may read or change it; run 'chmod 600 \(path)'")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) has mode \(mode): other users may read or change it; run 'chmod 600 \(ClusterKey.shown(path))'")
         }
         guard Int(st.st_size) <= maximumFileSize else {
-            throw FaceMatchError.notAuthenticated("cluster key file \(path) holds \(st.st_size) bytes, more than a key file (\(maximumFileSize) at most)")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) holds \(st.st_size) bytes, more than a key file (\(maximumFileSize) at most)")
         }
         var bytes = [UInt8](repeating: 0, count: maximumFileSize + 1)
         var count = 0
         while count < bytes.count {
             let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw FaceMatchError.notAuthenticated("cluster key file \(path) cannot be read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) cannot be read: \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             count += n
         }
         guard count <= maximumFileSize else {
-            throw FaceMatchError.notAuthenticated("cluster key file \(path) holds more than \(maximumFileSize) bytes, more than a key file")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)) holds more than \(maximumFileSize) bytes, more than a key file")
         }
         do { return try ClusterKey(bytes: Array(bytes.prefix(count))) } catch {
-            throw FaceMatchError.notAuthenticated("cluster key file \(path): \(error.reason)")
+            throw FaceMatchError.invalidParameter("cluster key file \(ClusterKey.shown(path)): \(error.reason)")
         }
     }
 
     /// The key in the environment variable `CRYPTOMASK_CLUSTER_KEY`, or nil when it is not set.
-    /// - Throws: `FaceMatchError.notAuthenticated` when it is set but empty or too short.
+    /// - Throws: `FaceMatchError.invalidParameter` when it is set but empty or too short.
     public static func fromEnvironment() throws(FaceMatchError) -> ClusterKey? {
         guard let value = getenv(environmentVariable) else { return nil }
         do { return try ClusterKey(bytes: Array(String(cString: value).utf8)) } catch {
-            throw FaceMatchError.notAuthenticated("\(environmentVariable): \(error.reason)")
+            throw FaceMatchError.invalidParameter("\(environmentVariable): \(error.reason)")
         }
     }
 

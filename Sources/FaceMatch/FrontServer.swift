@@ -49,6 +49,9 @@ public final class FrontServer: MatchService {
                 queriesPerKey: Int? = nil, report: (@Sendable (ClusterQueryReport) -> Void)? = nil) throws(FaceMatchError) {
         self.report = report
         guard !shards.isEmpty else { throw FaceMatchError.invalidParameter("a front needs at least one shard") }
+        if let twice = shards.first(where: { s in shards.filter { $0 == s }.count > 1 }) {
+            throw FaceMatchError.invalidParameter("shard \(twice) is listed twice")
+        }
         _ = try MatchParameters(dimension: 1, threshold: threshold)
         guard timeout > 0 else { throw FaceMatchError.invalidParameter("the shard timeout must be positive") }
         if let q = queriesPerKey, q < 1 { throw FaceMatchError.invalidParameter("queries per key must be at least 1") }
@@ -106,7 +109,17 @@ public final class FrontServer: MatchService {
     }
 
     /// Links to every shard, opened concurrently; the first failure (in shard order) is thrown.
+    /// Links to every shard that holds rows (an emptied shard is closed and counts as 0 rows).
     func connect() throws(FaceMatchError) -> [ShardLink] {
+        let links = try connectAll()
+        let empty = links.filter { $0.status.templates == 0 }
+        for l in empty { l.close(politely: true) }
+        let live = links.filter { $0.status.templates > 0 }
+        guard !live.isEmpty else { throw FaceMatchError.databaseUnavailable("every shard is empty") }
+        return live
+    }
+
+    func connectAll() throws(FaceMatchError) -> [ShardLink] {
         let opened = parallelMap(shards.count) { i in
             Result { () throws(FaceMatchError) in try ShardLink(self.shards[i], key: self.key, timeout: self.timeout) }
         }
@@ -120,6 +133,11 @@ public final class FrontServer: MatchService {
     }
 
     func makePlan(_ links: [ShardLink]) throws(FaceMatchError) -> ClusterPlan {
+        for (i, l) in links.enumerated() {
+            if let j = links[..<i].firstIndex(where: { $0.status.instance == l.status.instance }) {
+                throw FaceMatchError.shardFailed("shards \(links[j].address) and \(l.address) are the same shard process (listed twice under two names?)")
+            }
+        }
         let dimension = links[0].status.dimension
         for l in links where l.status.dimension != dimension {
             throw FaceMatchError.shardFailed("shard \(l.address) holds dimension \(l.status.dimension), shard \(links[0].address) \(dimension)")

@@ -35,6 +35,8 @@ public final class MatchClient {
         let replyBytes: [UInt8]
         do { replyBytes = try channel.receive(.helloReply) } catch {
             switch error {
+            case .unexpectedMessage(expected: _, received: MessageType.clusterChallenge.rawValue):
+                throw FaceMatchError.protocolViolation("the peer is a shard of a CryptoMask cluster; query the cluster's front instead")
             case .frameTooLarge, .unexpectedMessage:
                 // Whatever answered does not frame messages as CryptoMask does.
                 throw FaceMatchError.protocolViolation("the peer is not a CryptoMask server (its first reply is not a CryptoMask hello)")

@@ -13,11 +13,11 @@ public struct ShardAddress: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: `.invalidParameter` naming the text.
     public init(_ text: String) throws(FaceMatchError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), port >= 1, port <= 65535 else {
-            throw FaceMatchError.invalidParameter("shard address '\(text)' must be HOST:PORT with a port 1 ... 65535")
+            throw FaceMatchError.invalidParameter("address '\(text)' must be HOST:PORT with a port 1 ... 65535")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw FaceMatchError.invalidParameter("shard address '\(text)' has no host") }
+        guard !host.isEmpty else { throw FaceMatchError.invalidParameter("address '\(text)' has no host") }
         self.host = host
         self.port = port
     }
@@ -54,6 +54,9 @@ final class ShardLink: @unchecked Sendable {
 
     static func failure(_ address: ShardAddress, _ error: FaceMatchError) -> FaceMatchError {
         if case .shardFailed = error { return error }
+        // A shard whose rows changed refuses the session's next query; the verifier reconnects
+        // (as with a single server), and its new session reads the shards' new sizes.
+        if error.reason.contains(MatchServer.databaseChangedMessage) { return .refused(MatchServer.databaseChangedMessage) }
         let text: String
         switch error {
         case .secureCompare(.peerError(let t)), .peerError(let t): text = "it reported: \(LogLine.peerText(t))"

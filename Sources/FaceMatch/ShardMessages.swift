@@ -4,7 +4,7 @@ import SecureCompare
 /// Messages between a front and its shards, carried inside the sealed cluster link
 /// (docs/DESIGN.md, "Sharded serving"). Result frames keep their client encoding (`.results`).
 extension MessageType {
-    /// Shard to front, once after authentication: `templates n_s (8) | dimension (4)`.
+    /// Shard to front, once after authentication: `templates n_s (8) | dimension (4) | instance (8)`.
     static let shardStatus = MessageType(rawValue: 0x33)
     /// Front to shard: `profile (1) | blocks B (4) | public key (rest; empty to only prepare)`.
     static let shardSetup = MessageType(rawValue: 0x34)
@@ -32,24 +32,30 @@ struct ShardPiece: Sendable, Equatable {
 struct ShardStatus: Equatable {
     var templates: Int
     var dimension: Int
+    /// A random number of the shard's snapshot: two entries of a front's `--shards` that reach the
+    /// same shard (a typo, or two names for one host) would count its rows twice and leave
+    /// another shard's rows out, so the front refuses them.
+    var instance: UInt64
 
     var bytes: [UInt8] {
         var w = ByteWriter()
         w.write(UInt64(templates), width: 8)
         w.write(UInt64(dimension), width: 4)
+        w.write(instance, width: 8)
         return w.bytes
     }
 
-    init(templates: Int, dimension: Int) { self.templates = templates; self.dimension = dimension }
+    init(templates: Int, dimension: Int, instance: UInt64) { self.templates = templates; self.dimension = dimension; self.instance = instance }
 
     init(_ bytes: [UInt8]) throws(FaceMatchError) {
         do {
             var r = ByteReader(bytes)
             templates = Int(try r.read(width: 8, "templates"))
             dimension = Int(try r.read(width: 4, "dimension"))
+            instance = try r.read(width: 8, "instance")
             try r.finish("shard status")
         } catch { throw FaceMatchError.protocolViolation("malformed shard status") }
-        guard templates >= 1, templates <= 1 << 40, dimension >= 1, dimension <= 4096 else {
+        guard templates >= 0, templates <= 1 << 40, dimension >= 1, dimension <= 4096 else {
             throw FaceMatchError.protocolViolation("shard status out of range")
         }
     }

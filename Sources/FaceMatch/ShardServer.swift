@@ -26,7 +26,7 @@ public final class ShardServer: MatchService {
     ///   - memoryBudget: plaintext cache bytes per prepared layout (default: half the memory).
     ///   - previous: a shard whose prepared layouts are prepared again for these rows (after a
     ///     reload, so the next query does not wait for the cache).
-    /// - Throws: `.databaseUnavailable` for an empty file.
+    ///   An empty file is served too (its front counts it as 0 rows and asks it nothing).
     public convenience init(mapped: MappedTemplates, key: ClusterKey, memoryBudget: Int? = nil, previous: ShardServer? = nil) throws(FaceMatchError) {
         try self.init(rows: .mapped(mapped), key: key, memoryBudget: memoryBudget, previous: previous)
     }
@@ -37,14 +37,16 @@ public final class ShardServer: MatchService {
     }
 
     init(rows: TemplateRows, key: ClusterKey, memoryBudget: Int?, previous: ShardServer?) throws(FaceMatchError) {
-        guard rows.count > 0 else { throw FaceMatchError.databaseUnavailable("the shard's database is empty") }
         self.rows = rows
         self.key = key
         self.memoryBudget = memoryBudget
-        for server in previous?.prepared ?? [] {
+        for server in previous?.prepared ?? [] where rows.count > 0 {
             _ = try prepare(profile: server.profile, blocks: server.layout.blocks)
         }
     }
+
+    /// A random number of this snapshot of the shard (see `ShardStatus.instance`).
+    let instance: UInt64 = { var g = RandomSource.system.generator(); return g.next() }()
 
     /// Templates in this shard.
     public var templateCount: Int { rows.count }
@@ -56,6 +58,7 @@ public final class ShardServer: MatchService {
 
     /// The evaluator for the front's layout, built (with its cache) on first use.
     public func prepare(profile: MatchProfile, blocks: Int) throws(FaceMatchError) -> MatchServer {
+        guard rows.count > 0 else { throw FaceMatchError.databaseUnavailable("the shard holds no templates") }
         let slot = Int(profile.rawValue) << 32 | blocks
         if let s = evaluators.withLock({ $0[slot] }) { return s }
         return try preparing.withLock { _ throws(FaceMatchError) -> MatchServer in
@@ -88,7 +91,7 @@ public final class ShardServer: MatchService {
 
     private func run(_ link: SealedChannel, transport: SessionTransport?, rng: ChaChaDRBG, policy: SessionPolicy?) throws(FaceMatchError) -> Int {
         var rng = rng
-        try link.post(.shardStatus, ShardStatus(templates: rows.count, dimension: rows.dimension).bytes)
+        try link.post(.shardStatus, ShardStatus(templates: rows.count, dimension: rows.dimension, instance: instance).bytes)
         let largest = MatchProfile.large.parameters
         let poly = (largest.degree * Int(largest.logModulus.rounded(.up)) + 7) / 8
         let sealing = 64

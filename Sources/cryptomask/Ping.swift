@@ -16,7 +16,7 @@ enum Ping {
     static func run(_ args: [String]) throws {
         let o = try Options(args, valued: ["connect", "timeout"], boolean: ["check"])
         if o.help { print(help); return }
-        let address = try ShardAddress(try o.required("connect"))
+        let address = try Serve.parseAddress(try o.required("connect"), option: "connect")
         let timeout = try o.double("timeout", default: 5)
         guard timeout > 0 else { throw CLIError("--timeout must be more than 0 seconds", usage: true) }
         if o.flag("check") { print("configuration ok: ping \(address)"); return }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Foundation
 import FaceMatch
 import SecureCompare
 import Synchronization
@@ -52,10 +53,10 @@ enum Serve {
         cluster key before the shard sends anything but its challenge. The front holds no
         templates, speaks to verifiers exactly as a single server of all the shards' rows would,
         and fails a query as a whole when a shard is down, answers wrongly or takes longer than
-        --shard-timeout seconds for a frame (default 120; the first session after a change waits
-        while the shards build their caches). The cluster key (cryptomask cluster-key --out FILE)
-        comes from --cluster-key FILE (mode 0600) or the environment variable
-        CRYPTOMASK_CLUSTER_KEY, never from the command line. A shard allows 64 links at once
+        --shard-timeout seconds for a frame (default 30, less than a verifier's default wait; the
+        first session after a change waits while the shards build their caches and may need more). The cluster key (cryptomask cluster-key --out FILE)
+        comes from --cluster-key FILE (mode 0600), or else the environment variable
+        CRYPTOMASK_CLUSTER_KEY, never from the command line (--cluster-key wins when both are given). A shard allows 64 links at once
         (one per verifier session of the front) and no rate limit; the front applies the
         verifier-facing limits.
 
@@ -89,7 +90,7 @@ enum Serve {
         case .front: foreign = ["db", "cache-memory", "reload-interval"]
         }
         if let bad = foreign.first(where: { o.values[$0] != nil }) {
-            throw CLIError("--\(bad) does not apply to \(role == .single ? "a single server" : role == .shard ? "a shard (the front sets the threshold and limits)" : "a front (it holds no templates)")", usage: true)
+            throw CLIError("--\(bad) does not apply to \(role == .single ? "a single server" : role == .shard ? "a shard (set it on the front, which sets the threshold and the verifiers' limits)" : "a front (it holds no templates)")", usage: true)
         }
         let port = try o.int("port")
         guard port >= 0, port <= 65535 else { throw CLIError("--port must be 0 ... 65535", usage: true) }
@@ -104,10 +105,10 @@ enum Serve {
         guard drain >= 0 else { throw CLIError("--drain-seconds must be at least 0", usage: true) }
         guard interval > 0 else { throw CLIError("--reload-interval must be more than 0 seconds", usage: true) }
         let cache = try o.values["cache-memory"].flatMap { $0 == "auto" ? nil : try Options.bytes($0, option: "cache-memory") }
-        let shardTimeout = try o.double("shard-timeout", default: 120)
+        let shardTimeout = try o.double("shard-timeout", default: 30)
         guard shardTimeout > 0 else { throw CLIError("--shard-timeout must be more than 0 seconds", usage: true) }
         let path = role == .front ? "" : try o.required("db")
-        let shards = role == .front ? try (o.required("shards")).split(separator: ",", omittingEmptySubsequences: false).map { try ShardAddress(String($0)) } : []
+        let shards = role == .front ? try (o.required("shards")).split(separator: ",", omittingEmptySubsequences: false).map { try parseAddress(String($0), option: "shards") } : []
         if role != .single && o.values["cluster-key"] == nil && getenv(ClusterKey.environmentVariable) == nil {
             throw CLIError("a \(role == .shard ? "shard" : "front") needs the cluster key: --cluster-key FILE or the environment variable \(ClusterKey.environmentVariable)", usage: true)
         }
@@ -132,7 +133,7 @@ enum Serve {
             let make: ServedDatabase.Make = role == .single
                 ? ServedDatabase.matchServer(threshold: threshold, cacheBudget: cache, queriesPerKey: queriesPerKey)
                 : ServedDatabase.shardServer(key: key!, cacheBudget: cache)
-            let database = try ServedDatabase(path: path, make: make)
+            let database = try ServedDatabase(path: path, allowsEmpty: role == .shard, make: make)
             served = database
             service = { () throws(FaceMatchError) in try database.snapshot().get() }
             isCurrent = { database.isCurrent($0) }
@@ -147,17 +148,18 @@ enum Serve {
                 let shardsText = zip(r.shardSeconds, r.shardBytes).map { "\(Console.seconds($0))/\(Console.megabytes($1))" }.joined(separator: ", ")
                 Console.log("query: shards (evaluation, traffic) \(shardsText); merge \(Console.seconds(r.mergeSeconds)); results sent after \(Console.seconds(r.resultSeconds)); comparison \(Console.seconds(r.compareSeconds))")
             })
-            Console.progress("connecting to \(shards.count) shard\(shards.count == 1 ? "" : "s")")
-            // The shards prepare the cluster's layout now; one that is not up yet is retried
-            // by every session (the front starts either way).
-            do {
-                let plan = try front.prepare()
-                Console.endProgress()
-                Console.log("front serving \(plan.templates) templates from \(shards.count) shard\(shards.count == 1 ? "" : "s") (\(plan.counts.map(String.init).joined(separator: " + ")); layout \(plan.layout), N = \(plan.layout.degree), \(front.queriesPerKey) queries per key) on \(address)")
-            } catch {
-                Console.endProgress()
-                Console.log("front on \(address): \(error); each session tries the shards again")
+            // The shards prepare the cluster's layout in the background (a signal stops the
+            // front at once meanwhile); a shard that is not up yet is tried again by every session.
+            Console.log("front on \(address): connecting to \(shards.count) shard\(shards.count == 1 ? "" : "s")")
+            let preparing = Thread {
+                do {
+                    let plan = try front.prepare()
+                    Console.log("front serving \(plan.templates) templates from \(shards.count) shard\(shards.count == 1 ? "" : "s") (\(plan.counts.map(String.init).joined(separator: " + ")); layout \(plan.layout), N = \(plan.layout.degree), \(front.queriesPerKey) queries per key) on \(address)")
+                } catch {
+                    Console.log("front on \(address): \(error); each session tries the shards again")
+                }
             }
+            preparing.start()
             service = { front }
             isCurrent = { _ in true }
             served = nil
@@ -190,6 +192,11 @@ enum Serve {
         Console.log("stopped on \(ServerSignals.name(stop.signal)): no longer accepting; " + (left == 0
             ? "every running session finished"
             : "\(left) session\(left == 1 ? "" : "s") still running after \(drain) s were cut"))
+    }
+
+    /// `HOST:PORT` from an option (a usage error when malformed).
+    static func parseAddress(_ text: String, option: String) throws -> ShardAddress {
+        do { return try ShardAddress(text) } catch { throw CLIError("--\(option): \(error.reason)", usage: true) }
     }
 
     /// The cluster key from `--cluster-key FILE` or the environment (never from the command line).

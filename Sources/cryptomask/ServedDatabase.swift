@@ -27,14 +27,18 @@ final class ServedDatabase: Sendable {
     private let reloading = Mutex(())
 
     /// Maps the file (waiting for a writer) and prepares the first snapshot.
-    init(path: String, make: @escaping Make) throws {
+    /// A shard may serve an empty file (erasures can empty it): its front counts it as 0 rows.
+    let allowsEmpty: Bool
+
+    init(path: String, allowsEmpty: Bool = false, make: @escaping Make) throws {
         self.path = path
+        self.allowsEmpty = allowsEmpty
         self.make = make
         let signature = DatabaseFile.signature(path: path)
         Console.progress("verifying \(path)")
         let mapped = try MappedTemplates(path: path)
         warnAboutTail(mapped)
-        guard mapped.count > 0 else { throw CLIError("\(path) holds no templates (enroll some first)") }
+        guard mapped.count > 0 || allowsEmpty else { throw CLIError("\(path) holds no templates (enroll some first)") }
         Console.progress("preparing \(mapped.count) templates")
         let server = try make(mapped, nil)
         Console.endProgress()
@@ -104,7 +108,7 @@ final class ServedDatabase: Sendable {
                     if force { Console.log("reloaded \(path) (\(reason)): unchanged, \(n) templates") }
                     return
                 }
-                if n == 0 {
+                if n == 0 && !allowsEmpty {
                     state.withLock { $0 = State(server: nil, unavailable: "the database holds no templates", signature: signature, rows: 0) }
                     Console.log("reloaded \(path) (\(reason)): no templates left; sessions are refused until rows are enrolled")
                     return

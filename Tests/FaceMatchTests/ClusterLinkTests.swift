@@ -78,6 +78,12 @@ func isNotAuthenticatedError(_ e: FaceMatchError?) -> Bool {
     return false
 }
 
+/// A refused key or key file: `.invalidParameter` (a file problem is not a failed authentication).
+func isKeyError(_ e: FaceMatchError?) -> Bool {
+    if case .invalidParameter = e { return true }
+    return false
+}
+
 /// The error of a receive that must fail.
 func sealedReceiveError(_ channel: Channel) -> SecureCompareError? {
     do { _ = try channel.receiveAny(); return nil } catch { return error }
@@ -329,7 +335,7 @@ struct ClusterLinkTests {
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
             for p in [path, link] {
                 let e = loadError(p)
-                #expect(isNotAuthenticatedError(e) && e!.reason.contains("chmod 600 \(p)"), "mode \(String(mode, radix: 8)): \(String(describing: e))")
+                #expect(isKeyError(e) && e!.reason.contains("chmod 600 \(p)"), "mode \(String(mode, radix: 8)): \(String(describing: e))")
                 #expect(!(e?.description.contains(ClusterLinkTests.keyText.prefix(8)) ?? false))
             }
         }
@@ -337,14 +343,14 @@ struct ClusterLinkTests {
         for (text, expected) in cases {
             try write(text, to: path, mode: 0o600)
             let e = loadError(path)
-            #expect(isNotAuthenticatedError(e) && e!.reason.contains(expected), "\(String(describing: e))")
+            #expect(isKeyError(e) && e!.reason.contains(expected), "\(String(describing: e))")
         }
         let missing = loadError(dir + "/absent.key")
-        #expect(isNotAuthenticatedError(missing) && missing!.reason.contains("does not exist"))
-        #expect(isNotAuthenticatedError(loadError(dir)))
+        #expect(isKeyError(missing) && missing!.reason.contains("does not exist"))
+        #expect(isKeyError(loadError(dir)))
         let fifo = dir + "/fifo.key"
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect(isNotAuthenticatedError(loadError(fifo)), "a FIFO is not a key file (and must not block)")
+        #expect(isKeyError(loadError(fifo)), "a FIFO is not a key file (and must not block)")
         #expect(throws: FaceMatchError.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 31)) }
         #expect(throws: Never.self) { try ClusterKey(bytes: [UInt8](repeating: 1, count: 32)) }
     }
@@ -356,7 +362,7 @@ struct ClusterLinkTests {
         unsetenv(name)
         #expect(try ClusterKey.fromEnvironment() == nil)
         setenv(name, "short", 1)
-        #expect(isNotAuthenticatedError(clusterFailure(Result { () throws(FaceMatchError) in try ClusterKey.fromEnvironment() })))
+        #expect(isKeyError(clusterFailure(Result { () throws(FaceMatchError) in try ClusterKey.fromEnvironment() })))
         setenv(name, ClusterLinkTests.keyText, 1)
         let fromEnvironment = try #require(try ClusterKey.fromEnvironment())
         unsetenv(name)

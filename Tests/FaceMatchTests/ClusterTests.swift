@@ -12,13 +12,17 @@ final class LocalCluster: @unchecked Sendable {
     let frontPort: Int
     let shardPorts: [Int]
 
-    /// Rows dealt round robin to `shards` shards (as `cryptomask db split` does).
-    init(_ vectors: [[Double]], shards: Int, threshold: Double, key: ClusterKey) throws {
+    /// Rows dealt round robin to `shards` shards (as `cryptomask db split` does); `empty` more
+    /// shards hold no rows; `listed` overrides the addresses the front is given.
+    init(_ vectors: [[Double]], shards: Int, threshold: Double, key: ClusterKey, empty: Int = 0,
+         listed: (([Int]) -> [ShardAddress])? = nil) throws {
         let d = vectors[0].count
         var ports: [Int] = []
-        for s in 0..<shards {
+        for s in 0..<shards + empty {
             var db = try FaceDatabase(dimension: d)
-            for i in stride(from: s, to: vectors.count, by: shards) { try db.enroll(id: UInt64(i), embedding: vectors[i]) }
+            if s < shards {
+                for i in stride(from: s, to: vectors.count, by: shards) { try db.enroll(id: UInt64(i), embedding: vectors[i]) }
+            }
             let shard = try ShardServer(database: db, key: key)
             var c = SessionHost.Configuration()
             c.queriesPerMinute = nil
@@ -27,7 +31,7 @@ final class LocalCluster: @unchecked Sendable {
             hosts.append(SessionHost(listener: listener, configuration: c, log: { _ in }, audit: { _ in }, server: { shard }))
         }
         shardPorts = ports
-        front = try FrontServer(shards: ports.map { ShardAddress(host: "127.0.0.1", port: $0) }, key: key, threshold: threshold, timeout: 30)
+        front = try FrontServer(shards: listed?(ports) ?? ports.map { ShardAddress(host: "127.0.0.1", port: $0) }, key: key, threshold: threshold, timeout: 30)
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         frontPort = listener.port
         var c = SessionHost.Configuration()
@@ -157,5 +161,36 @@ struct ClusterTests {
         // The cluster still answers.
         let probe = probe(near: vectors[99], cosine: 0.9, &g)
         #expect(try ask(port: cluster.frontPort, dimension: d, probes: [probe], seed: 932).answers == [true])
+    }
+
+    @Test("an emptied shard counts as 0 rows: the others still answer")
+    func emptyShard() throws {
+        var g = testRNG(940)
+        let d = 32
+        let (_, vectors) = try enrolledDatabase(n: 150, d: d, &g)
+        let cluster = try LocalCluster(vectors, shards: 2, threshold: 0.6, key: clusterKey, empty: 1)
+        defer { cluster.stop() }
+        let probes = [probe(near: vectors[149], cosine: 0.9, &g), unitVector(d, &g)]
+        #expect(try ask(port: cluster.frontPort, dimension: d, probes: probes, seed: 941).answers == [true, false])
+        #expect(cluster.front.plan?.templates == 150)
+    }
+
+    @Test("a shard listed twice is refused: by its address, and by its answer under a second name")
+    func shardListedTwice() throws {
+        var g = testRNG(950)
+        let (_, vectors) = try enrolledDatabase(n: 60, d: 16, &g)
+        let a = ShardAddress(host: "127.0.0.1", port: 7999)
+        #expect(throws: FaceMatchError.self) { try FrontServer(shards: [a, a], key: clusterKey, threshold: 0.6) }
+        // Two names of one shard process: the second link reports the same snapshot.
+        let cluster = try LocalCluster(vectors, shards: 2, threshold: 0.6, key: clusterKey, listed: { ports in
+            [ShardAddress(host: "127.0.0.1", port: ports[0]), ShardAddress(host: "localhost", port: ports[0])]
+        })
+        defer { cluster.stop() }
+        do {
+            try cluster.front.prepare()
+            Issue.record("a shard counted twice was accepted")
+        } catch {
+            #expect(error.reason.contains("same shard"), "\(error)")
+        }
     }
 }

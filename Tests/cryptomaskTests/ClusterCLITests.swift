@@ -127,4 +127,31 @@ struct ClusterCLITests {
         #expect(try queryAll(port: cluster.front.port, probes: probes).first == true)
         #expect(cluster.front.isRunning)
     }
+
+    @Test("rows enrolled into a shard during a batch: the verifier reconnects and every probe is answered")
+    func shardChangesDuringBatch() throws {
+        let (dir, db, _, _) = try Self.fixture(n: 301, d: 64, threshold: 0.6)
+        let out = dir.appendingPathComponent("shards").path
+        #expect(try runCLI(["db", "split", "--db", db, "--shards", "2", "--out", out]).0 == 0)
+        let cluster = try ClusterProcesses(files: ["\(out)/shard-0.cmdb", "\(out)/shard-1.cmdb"], key: try Self.keyFile(in: dir),
+                                           threshold: 0.6, frontOptions: ["--rate", "off"])
+        defer { cluster.stop() }
+        var s = Synthetic(d: 64)
+        let rows = (0..<120).map { _ in s.unitVector() }
+        let batch = dir.appendingPathComponent("batch.npy"), extra = dir.appendingPathComponent("extra.npy")
+        try writeNPY(rows, to: batch)
+        try writeNPY([rows[119]], to: extra)
+        func answered() -> Int { cluster.front.log.components(separatedBy: "query: shards").count - 1 }
+        let verifier = try BackgroundCLI(["query", "--server", "127.0.0.1:\(cluster.front.port)", "--embedding", batch.path, "--rows", "all"],
+                                         in: dir, name: "batch")
+        let deadline = Date().addingTimeInterval(60)
+        while answered() == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        // The last probe of the batch is enrolled into shard 1 while the batch runs.
+        #expect(try runCLI(["enroll", "--db", "\(out)/shard-1.cmdb", "--embeddings", extra.path]).0 == 0)
+        #expect(verifier.wait() == 0, "\(verifier.stderr)")
+        let lines = verifier.stdout.split(separator: "\n")
+        #expect(lines.count == 120)
+        #expect(lines.last == "row 119: match", "\(lines.suffix(2))")
+        #expect(cluster.front.log.contains("front serving 301 templates"))
+    }
 }
