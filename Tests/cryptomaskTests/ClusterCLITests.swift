@@ -1,4 +1,5 @@
 import FaceMatch
+import SecureCompare
 import Foundation
 import Testing
 
@@ -63,7 +64,7 @@ struct ClusterCLITests {
         return path
     }
 
-    @Test("a database split into 1, 2 and 4 shards behind a front answers as one server", arguments: [1, 2, 4])
+    @Test("a database split into 1, 2 and 4 shards behind a front answers as one server; a shard port gives a stranger nothing", arguments: [1, 2, 4])
     func splitAnswersAsOne(shards k: Int) throws {
         let threshold = 0.6
         let (dir, db, probes, expected) = try Self.fixture(n: 1003, d: 128, threshold: threshold)
@@ -85,6 +86,21 @@ struct ClusterCLITests {
         func bytes(_ json: String) -> [Substring] { json.split(separator: ",").filter { $0.contains("bytes") } }
         #expect(bytes(viaFront) == bytes(viaServer) && !bytes(viaFront).isEmpty, "\(viaFront) vs \(viaServer)")
         #expect(cluster.front.log.contains("front serving 1003 templates from \(k) shard"))
+        // A verifier at a shard's port gets no result and no share: only the challenge, so the
+        // query fails with a pointer to the front; a stranger's raw frames change nothing.
+        let shardPort = cluster.shards[k - 1].port
+        let (direct, directOut, directErr) = try runCLI(["query", "--server", "127.0.0.1:\(shardPort)", "--embedding", probes.path, "--rows", "0"])
+        #expect(direct != 0 && directOut.isEmpty && directErr.contains("query the cluster's front"), "\(directErr)")
+        let raw = try TCPChannel.connect(host: "127.0.0.1", port: shardPort, timeoutSeconds: 30)
+        var received: [UInt8] = []
+        if let (t, _) = try? raw.receiveAny() { received.append(t.rawValue) }
+        try? raw.send(MessageType(rawValue: 0x36), [UInt8](repeating: 7, count: 100))
+        while let (t, _) = try? raw.receiveAny() { received.append(t.rawValue) }
+        raw.close()
+        #expect(received.allSatisfy { $0 == 0x30 || $0 == 0x7F }, "frames \(received)")
+        #expect(try runCLI(["ping", "--connect", "127.0.0.1:\(shardPort)"]).0 == 0)
+        #expect(cluster.shards[k - 1].isRunning)
+        #expect(try queryAll(port: cluster.front.port, probes: probes) == expected)
     }
 
     @Test("a shard killed mid-session fails that query clearly; after its restart the next query succeeds")
