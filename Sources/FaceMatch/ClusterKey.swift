@@ -34,10 +34,21 @@ public struct ClusterKey: Sendable {
         mac = HMAC(key: Array(material))
     }
 
-    /// `path` as error messages show it: a value with neither '/' nor '.' may be a key pasted in
-    /// place of a path, so it is not echoed (key material must never reach a log).
+    /// `path` as error messages show it: a value of key length with neither '/' nor '.' may be a
+    /// key pasted in place of a path, so it is not echoed (key material must never reach a log).
+    /// 8 hex digits that tell keys apart in logs without revealing them (the first 4 bytes of
+    /// HMAC-SHA-256 under the key of a fixed label): compare them across a cluster's processes.
+    public var fingerprint: String {
+        var h = mac
+        h.reset()
+        h.update(Array("CryptoMask cluster key fingerprint v1".utf8))
+        let tag = h.finalize()
+        return tag.prefix(4).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
     static func shown(_ path: String) -> String {
-        path.contains("/") || path.contains(".") ? path : "(the value given, not shown: it may be a key; give the path of a key file)"
+        path.count < minimumLength || path.contains("/") || path.contains(".") ? path
+            : "(the value given, not shown: it may be a key; give the path of a key file)"
     }
 
     /// Reads the key from the file at `path`. Symbolic links are followed (Kubernetes mounts

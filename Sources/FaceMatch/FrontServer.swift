@@ -62,6 +62,9 @@ public final class FrontServer: MatchService {
         self.configuredQueriesPerKey = queriesPerKey
     }
 
+    /// Seconds a readiness probe waits for each shard (at most `timeout`).
+    static let pingTimeout = 3.0
+
     /// The plan of the latest session (or `prepare`), nil before the first.
     public var plan: ClusterPlan? { latest.withLock { $0.plan } }
     public var queriesPerKey: Int { latest.withLock { $0.queriesPerKey } }
@@ -88,10 +91,23 @@ public final class FrontServer: MatchService {
         var healthy = false
         defer { for l in links { l.close(politely: healthy) } }
         do {
+            // The first frame before the shards: a readiness probe gets a quick answer (it waits
+            // at most `pingTimeout` for the shards), and a verifier that never says hello costs
+            // no shard links.
+            let transport = channel as? SessionTransport
+            transport?.expect(.handshake, frames: FrameLimits([(.hello, 64), (.ping, 0), (.error, FrameLimits.errorText)]))
+            let first = try channel.next()
+            if first.0 == .ping {
+                links = try connect(timeout: min(timeout, FrontServer.pingTimeout))
+                _ = try makePlan(links)
+                try channel.post(.pong, Array(PingAnswer.ready.utf8))
+                healthy = true
+                return 0
+            }
             links = try connect()
             let plan = try makePlan(links)
             let session = try FrontSession(front: self, plan: plan, links: links)
-            let answered = try VerifierSession.run(session, channel: channel, rng: randomness.generator(), policy: policy)
+            let answered = try VerifierSession.run(session, channel: channel, rng: randomness.generator(), policy: policy, first: first)
             healthy = true
             return answered
         } catch {
@@ -110,8 +126,8 @@ public final class FrontServer: MatchService {
 
     /// Links to every shard, opened concurrently; the first failure (in shard order) is thrown.
     /// Links to every shard that holds rows (an emptied shard is closed and counts as 0 rows).
-    func connect() throws(FaceMatchError) -> [ShardLink] {
-        let links = try connectAll()
+    func connect(timeout: Double? = nil) throws(FaceMatchError) -> [ShardLink] {
+        let links = try connectAll(timeout: timeout ?? self.timeout)
         let empty = links.filter { $0.status.templates == 0 }
         for l in empty { l.close(politely: true) }
         let live = links.filter { $0.status.templates > 0 }
@@ -119,9 +135,9 @@ public final class FrontServer: MatchService {
         return live
     }
 
-    func connectAll() throws(FaceMatchError) -> [ShardLink] {
+    func connectAll(timeout: Double) throws(FaceMatchError) -> [ShardLink] {
         let opened = parallelMap(shards.count) { i in
-            Result { () throws(FaceMatchError) in try ShardLink(self.shards[i], key: self.key, timeout: self.timeout) }
+            Result { () throws(FaceMatchError) in try ShardLink(self.shards[i], key: self.key, timeout: timeout) }
         }
         var links: [ShardLink] = []
         for case .success(let l) in opened { links.append(l) }
@@ -135,7 +151,7 @@ public final class FrontServer: MatchService {
     func makePlan(_ links: [ShardLink]) throws(FaceMatchError) -> ClusterPlan {
         for (i, l) in links.enumerated() {
             if let j = links[..<i].firstIndex(where: { $0.status.instance == l.status.instance }) {
-                throw FaceMatchError.shardFailed("shards \(links[j].address) and \(l.address) are the same shard process (listed twice under two names?)")
+                throw FaceMatchError.shardFailed("shards \(links[j].address) and \(l.address) serve the same rows (one shard listed twice, or two copies of one shard file)")
             }
         }
         let dimension = links[0].status.dimension

@@ -16,8 +16,15 @@ public struct ShardAddress: Sendable, Equatable, CustomStringConvertible {
             throw FaceMatchError.invalidParameter("address '\(text)' must be HOST:PORT with a port 1 ... 65535")
         }
         var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            throw FaceMatchError.invalidParameter("address '\(text)': an IPv6 address needs brackets, as in [::1]:7100")
+        }
         guard !host.isEmpty else { throw FaceMatchError.invalidParameter("address '\(text)' has no host") }
+        guard !host.contains(where: { $0 == " " || $0 == "," || $0 == "\t" }) else {
+            throw FaceMatchError.invalidParameter("address '\(text)' contains a space or a comma (list shards as HOST:PORT,HOST:PORT)")
+        }
         self.host = host
         self.port = port
     }

@@ -32,9 +32,10 @@ struct ShardPiece: Sendable, Equatable {
 struct ShardStatus: Equatable {
     var templates: Int
     var dimension: Int
-    /// A random number of the shard's snapshot: two entries of a front's `--shards` that reach the
-    /// same shard (a typo, or two names for one host) would count its rows twice and leave
-    /// another shard's rows out, so the front refuses them.
+    /// 8 bytes of a digest of the shard's rows (count, ids, first and last template): two
+    /// entries of a front's `--shards` that reach the same rows (listed twice, under two names,
+    /// or two processes serving one file or its copy) would count them twice and leave another
+    /// shard's rows out, so the front refuses them.
     var instance: UInt64
 
     var bytes: [UInt8] {

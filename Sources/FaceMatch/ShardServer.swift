@@ -38,6 +38,7 @@ public final class ShardServer: MatchService {
 
     init(rows: TemplateRows, key: ClusterKey, memoryBudget: Int?, previous: ShardServer?) throws(FaceMatchError) {
         self.rows = rows
+        self.instance = rows.identity
         self.key = key
         self.memoryBudget = memoryBudget
         for server in previous?.prepared ?? [] where rows.count > 0 {
@@ -45,8 +46,8 @@ public final class ShardServer: MatchService {
         }
     }
 
-    /// A random number of this snapshot of the shard (see `ShardStatus.instance`).
-    let instance: UInt64 = { var g = RandomSource.system.generator(); return g.next() }()
+    /// What tells these rows from another shard's (see `ShardStatus.instance`).
+    let instance: UInt64
 
     /// Templates in this shard.
     public var templateCount: Int { rows.count }

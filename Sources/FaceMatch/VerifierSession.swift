@@ -28,7 +28,10 @@ extension SessionBackend {
 
 enum VerifierSession {
     /// One session: hello, key, OT setup, then queries until the verifier's goodbye.
-    static func run(_ backend: SessionBackend, channel: Channel, rng: ChaChaDRBG, policy: SessionPolicy?) throws(FaceMatchError) -> Int {
+    /// `first` is the session's first frame when the caller has read it already (a front reads
+    /// it before connecting to its shards).
+    static func run(_ backend: SessionBackend, channel: Channel, rng: ChaChaDRBG, policy: SessionPolicy?,
+                    first: (MessageType, [UInt8])? = nil) throws(FaceMatchError) -> Int {
         var rng = rng
         let reply = backend.reply
         let context = Contexts.of(reply.profile)
@@ -37,13 +40,14 @@ enum VerifierSession {
         let transport = channel as? SessionTransport
         transport?.expect(.handshake, frames: frames.hello)
         channel.setPhase("hello")
-        let (first, helloBytes) = try channel.next()
-        if first == .ping {
+        let (kind, helloBytes): (MessageType, [UInt8])
+        if let first { (kind, helloBytes) = first } else { (kind, helloBytes) = try channel.next() }
+        if kind == .ping {
             try channel.post(.pong, Array(PingAnswer.ready.utf8))
             return 0
         }
-        if first == .error { throw FaceMatchError.peerError(String(decoding: helloBytes.prefix(1000), as: UTF8.self)) }
-        guard first == .hello else { throw FaceMatchError.protocolViolation("expected a hello, got message \(first.rawValue)") }
+        if kind == .error { throw FaceMatchError.peerError(String(decoding: helloBytes.prefix(1000), as: UTF8.self)) }
+        guard kind == .hello else { throw FaceMatchError.protocolViolation("expected a hello, got message \(kind.rawValue)") }
         let hello = try Hello(helloBytes)
         guard hello.dimension == reply.dimension else {
             throw FaceMatchError.protocolViolation("query dimension \(hello.dimension), database dimension \(reply.dimension)")

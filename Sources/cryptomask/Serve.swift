@@ -109,6 +109,9 @@ enum Serve {
         guard shardTimeout > 0 else { throw CLIError("--shard-timeout must be more than 0 seconds", usage: true) }
         let path = role == .front ? "" : try o.required("db")
         let shards = role == .front ? try (o.required("shards")).split(separator: ",", omittingEmptySubsequences: false).map { try parseAddress(String($0), option: "shards") } : []
+        if let twice = shards.first(where: { a in shards.filter { $0 == a }.count > 1 }) {
+            throw CLIError("--shards lists \(twice) twice", usage: true)
+        }
         if role != .single && o.values["cluster-key"] == nil && getenv(ClusterKey.environmentVariable) == nil {
             throw CLIError("a \(role == .shard ? "shard" : "front") needs the cluster key: --cluster-key FILE or the environment variable \(ClusterKey.environmentVariable)", usage: true)
         }
@@ -118,6 +121,7 @@ enum Serve {
             return
         }
         let key = role == .single ? nil : try loadClusterKey(o)
+        if let key { Console.log("cluster key fingerprint \(key.fingerprint) (every process of the cluster must show the same)") }
         let auditFile = try o.values["audit-log"].map { try AuditFile(path: $0) }
         let audit: (@Sendable (String) -> Void)?
         if let f = auditFile { audit = { f.append($0) } } else { audit = nil }

@@ -190,7 +190,17 @@ struct ClusterTests {
             try cluster.front.prepare()
             Issue.record("a shard counted twice was accepted")
         } catch {
-            #expect(error.reason.contains("same shard"), "\(error)")
+            #expect(error.reason.contains("serve the same rows"), "\(error)")
         }
+    }
+
+    @Test("key fingerprints: equal for one key, different for another, never the key's bytes")
+    func fingerprints() throws {
+        let text = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        let a = try ClusterKey(bytes: Array(text.utf8)), b = try ClusterKey(bytes: Array((text + "\n").utf8))
+        let c = try ClusterKey(bytes: Array(String(text.map { $0 == "f" ? "e" : $0 }).utf8))
+        #expect(a.fingerprint == b.fingerprint)
+        #expect(a.fingerprint != c.fingerprint)
+        #expect(a.fingerprint.count == 8 && !text.contains(a.fingerprint))
     }
 }
