@@ -41,7 +41,9 @@ final class FrontSession: SessionBackend {
         try front.setup(links, plan: plan, publicKey: serialized)
     }
 
-    func answer(_ queries: [Ciphertext], payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
+    func answer(_ payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
+        // Validated here (a malformed query never reaches the shards); each shard transforms it.
+        try VerifierSession.decodeQuery(payload, context: Contexts.of(plan.profile), blocks: plan.layout.blocks, evaluationForm: false)
         let k = plan.layout.vectorsPerResult
         let bits = parameters.downloadBits
         let resultBytes = (k * bits + 7) / 8 + (plan.layout.degree * bits + 7) / 8

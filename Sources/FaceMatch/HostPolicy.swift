@@ -17,10 +17,14 @@ struct HostPolicy: SessionPolicy {
         }
     }
 
-    func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+    func checkCurrent() throws(FaceMatchError) {
         guard !host.stopped.withLock({ $0 }) else { throw FaceMatchError.refused("the server is shutting down; reconnect later") }
         // A session answers from one snapshot; after a change (a removal above all) it must not.
         guard host.isCurrent(server) else { throw FaceMatchError.refused(MatchServer.databaseChangedMessage) }
+    }
+
+    func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError) {
+        try checkCurrent()
         if let rate = host.rate, let wait = rate.take(address) {
             let perMinute = rate.perMinute == rate.perMinute.rounded() ? "\(Int(rate.perMinute))" : "\(rate.perMinute)"
             throw FaceMatchError.refused("rate limited: at most \(perMinute) queries per minute from \(address); retry in \(Int(wait.rounded(.up))) s")

@@ -202,7 +202,8 @@ final class LocalSession: SessionBackend {
 
     func accept(publicKey: PublicKey, serialized: [UInt8]) throws(FaceMatchError) { self.publicKey = publicKey }
 
-    func answer(_ queries: [Ciphertext], payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
+    func answer(_ payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16] {
+        let queries = try VerifierSession.decodeQuery(payload, context: Contexts.of(server.profile), blocks: server.layout.blocks)
         let n = server.templateCount
         let job = SweepJob(queries: queries, publicKey: publicKey!, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false,
                            tauHat: server.parameters.scaledThreshold, results: server.layout.resultCount(n), targets: n)

@@ -35,6 +35,14 @@ public protocol SessionPolicy: Sendable {
     func admitKey(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError)
     /// Called before each query's work; throws (`FaceMatchError.refused`) to refuse it.
     func admitQuery(_ key: KeyFingerprint, targets: Int) throws(FaceMatchError)
+    /// Whether work may start now for this session at all (the host is not stopping, the
+    /// session's database snapshot is current); `admitQuery` includes it. A shard, which has no
+    /// verifier key or rate of its own, asks only this.
+    func checkCurrent() throws(FaceMatchError)
     /// Called once per query (numbered from 1) with its outcome.
     func record(query: Int, _ outcome: QueryOutcome)
+}
+
+extension SessionPolicy {
+    public func checkCurrent() throws(FaceMatchError) {}
 }

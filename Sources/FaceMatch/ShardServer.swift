@@ -124,7 +124,7 @@ public final class ShardServer: MatchService {
             case .shardQuery:
                 guard let server, let publicKey else { throw FaceMatchError.protocolViolation("a query before the shard's setup") }
                 // A changed file means a new snapshot: the front's plan (its n) is stale.
-                try policy?.admitQuery(KeyFingerprint(serializedKey: []), targets: 0)
+                try policy?.checkCurrent()
                 transport?.expect(.active, frames: limits)
                 try answer(ShardQuery(payload), server: server, publicKey: publicKey, link: link, rng: &rng)
                 answered += 1

@@ -15,9 +15,10 @@ protocol SessionBackend: AnyObject {
     var targetsPerQuery: Int { get }
     /// The verifier's public key arrived (a front forwards it to its shards).
     func accept(publicKey: PublicKey, serialized: [UInt8]) throws(FaceMatchError)
-    /// Evaluates one query, streams its result frames on `channel` in order and returns the
-    /// server's `l`-bit shares of the first `n` scores.
-    func answer(_ queries: [Ciphertext], payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16]
+    /// Decodes and evaluates one query (`payload`: the verifier's `B` ciphertexts), streams its
+    /// result frames on `channel` in order and returns the server's `l`-bit shares of the first
+    /// `n` scores.
+    func answer(_ payload: [UInt8], channel: Channel, rng: inout ChaChaDRBG) throws(FaceMatchError) -> [UInt16]
     /// The comparison of the query just answered took `seconds`.
     func compared(seconds: Double)
 }
@@ -84,11 +85,10 @@ enum VerifierSession {
                 throw error
             }
             do throws(FaceMatchError) {
-                let queries = try decodeQuery(payload, context: context, blocks: backend.layout.blocks)
                 channel.setPhase("results")
                 // No free work: stop once the verifier has gone or the session's deadline has passed.
                 try FaceMatchError.wrap { () throws(SecureCompareError) in try transport?.checkAlive() }
-                let shares = try backend.answer(queries, payload: payload, channel: channel, rng: &rng)
+                let shares = try backend.answer(payload, channel: channel, rng: &rng)
                 channel.setPhase("compare")
                 let clock = ContinuousClock(), started = clock.now
                 try FaceMatchError.wrap { () throws(SecureCompareError) in
@@ -109,8 +109,10 @@ enum VerifierSession {
     }
 
     /// The `B` query ciphertexts: each a length-prefixed fresh symmetric ciphertext, returned
-    /// in evaluation form.
-    static func decodeQuery(_ payload: [UInt8], context: BFVContext, blocks: Int) throws(FaceMatchError) -> [Ciphertext] {
+    /// in evaluation form (`evaluationForm: false` only validates them, as a front does before
+    /// forwarding the payload to its shards).
+    @discardableResult
+    static func decodeQuery(_ payload: [UInt8], context: BFVContext, blocks: Int, evaluationForm: Bool = true) throws(FaceMatchError) -> [Ciphertext] {
         var queries: [Ciphertext] = []
         var offset = 0
         while offset < payload.count {
@@ -123,7 +125,7 @@ enum VerifierSession {
             }
             guard ct.size == 2, ct.level == 0 else { throw FaceMatchError.protocolViolation("query ciphertexts must be fresh") }
             var e = ct
-            e.toEvaluationForm()
+            if evaluationForm { e.toEvaluationForm() }
             queries.append(e)
             offset += length
             guard queries.count <= blocks else { throw FaceMatchError.protocolViolation("too many query ciphertexts") }
