@@ -11,8 +11,21 @@ import Darwin
 /// Opt-in native build: `CRYPTOMASK_NATIVE=1 swift build -c release` tunes code for this CPU.
 /// Off by default, so the package stays usable as a dependency (no `unsafeFlags`).
 let nativeBuild = getenv("CRYPTOMASK_NATIVE").map { String(cString: $0) == "1" } ?? false
+/// Whether this machine's CPU has 512-bit vectors with rotations (AVX-512 F and VL), read from
+/// /proc/cpuinfo on Linux: the native build then hashes sixteen messages per vector.
+func hostHasAVX512() -> Bool {
+    guard let file = fopen("/proc/cpuinfo", "r") else { return false }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 8192)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        if text.hasPrefix("flags") { return text.contains(" avx512f") && text.contains(" avx512vl") }
+    }
+    return false
+}
 let speed: [SwiftSetting] = nativeBuild
     ? [.unsafeFlags(["-Xcc", "-march=native", "-target-cpu", "native"]), .define("CRYPTOMASK_WIDE_SIMD")]
+        + (hostHasAVX512() ? [.define("CRYPTOMASK_AVX512")] : [])
     : []
 
 let package = Package(

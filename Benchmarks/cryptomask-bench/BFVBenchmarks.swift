@@ -61,6 +61,23 @@ func bfvBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOpt
         return BenchResult(name: "bfv.mulacc.large", ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
                                                                     ("terms", "\(terms)"), ("results", "\(results)")])
     }
+    // `bfv.mulacc.large` on packed operands (`PackedCiphertexts`, `PackedPlaintexts`): the
+    // sweep's path for cached results.
+    run("bfv.mulacc.packed") {
+        let large = (try? BFVContext(Parameters.faceMatch8192))!
+        let terms = max(1, Int(options.values["terms"] ?? "128") ?? 128)
+        let results = max(1, Int(options.values["results"] ?? "8") ?? 8)
+        let skl = SecretKey(context: large, rng: &rng)
+        let ptl = (try? CoefficientEncoder(context: large).encode((0..<large.degree).map { Int64($0 % 255) - 127 }))!
+        let cts = (0..<terms).map { _ in (try? Encryptor(secretKey: skl).encrypt(ptl, rng: &rng))! }
+        let packed = (try? PackedCiphertexts(cts, context: large))!
+        let sets = (0..<results).map { _ in (try? PackedPlaintexts((0..<terms).map { _ in (try? EvaluationPlaintext(ptl))! }))! }
+        let ev = Evaluator(context: large)
+        let perCall = Double(results * terms * 2 * large.degree * large.parameters.coefficientModuli.count)
+        let ns = measure(opsPerCall: perCall) { for set in sets { blackHole(try? ev.multiplyAccumulate(packed, set)) } }
+        return BenchResult(name: "bfv.mulacc.packed", ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
+                                                                     ("terms", "\(terms)"), ("results", "\(results)")])
+    }
     run("bfv.mul") {
         let batching = (try? BFVContext(Parameters(degree: 4096, coefficientModuli: params.coefficientModuli, plaintextModulus: 65537)))!
         let skb = SecretKey(context: batching, rng: &rng)

@@ -18,8 +18,8 @@ final class PreparedDatabase: Sendable {
     let rows: TemplateRows
     let layout: Layout
     let context: BFVContext
-    /// Plaintexts of results `0 ..< cached.count`.
-    let cached: [[EvaluationPlaintext]]
+    /// Plaintexts of results `0 ..< cached.count`, packed for the multiply-accumulate.
+    let cached: [PackedPlaintexts]
 
     init(rows: TemplateRows, layout: Layout, context: BFVContext, memoryBudget: Int) {
         self.rows = rows
@@ -29,19 +29,20 @@ final class PreparedDatabase: Sendable {
         let perResult = PreparedDatabase.bytesPerResult(layout, context)
         let kept = min(results, max(0, memoryBudget) / perResult)
         // All cores: results are independent.
-        cached = parallelMap(kept) { r in PreparedDatabase.build(r, rows, layout, context) }
+        // Built plaintexts are never empty and share one level: packing succeeds.
+        cached = parallelMap(kept) { r in (try? PackedPlaintexts(PreparedDatabase.build(r, rows, layout, context)))! }
     }
 
     static func bytesPerResult(_ layout: Layout, _ context: BFVContext) -> Int {
         layout.blocks * context.ring.limbCount * context.degree * 8
     }
 
-    /// The plaintexts of result `r`, one per block.
+    /// The plaintexts of result `r`, one per block: packed from the cache, or rebuilt.
     /// - Throws: `.databaseDamaged` when a mapped file was truncated under the server.
-    func plaintexts(_ r: Int) throws(FaceMatchError) -> [EvaluationPlaintext] {
-        if r < cached.count { return cached[r] }
+    func plaintexts(_ r: Int) throws(FaceMatchError) -> ResultPlaintexts {
+        if r < cached.count { return .packed(cached[r]) }
         try rows.checkIntact()
-        return PreparedDatabase.build(r, rows, layout, context)
+        return .built(PreparedDatabase.build(r, rows, layout, context))
     }
 
     static func build(_ r: Int, _ rows: TemplateRows, _ layout: Layout, _ context: BFVContext) -> [EvaluationPlaintext] {
@@ -81,5 +82,22 @@ final class PreparedDatabase: Sendable {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, size > 0 else { return 4 << 30 }
         return max(0, pages * size / 2 - 8 * n - (512 << 20))
+    }
+}
+
+/// One result's plaintexts as the sweep gets them: packed from the cache (multiplied with the
+/// packed query) or rebuilt for this sweep (multiplied with the query's ciphertexts).
+enum ResultPlaintexts: Sendable {
+    case packed(PackedPlaintexts)
+    case built([EvaluationPlaintext])
+
+    /// `sum_b Q_b * P_b` for `job`'s query.
+    func multiplyAccumulate(_ job: SweepJob, _ context: BFVContext) throws(FaceMatchError) -> Ciphertext {
+        try FaceMatchError.wrap { () throws(BFVError) in
+            switch self {
+            case .packed(let p): try Evaluator(context: context).multiplyAccumulate(job.packedQueries.get(), p)
+            case .built(let p): try Evaluator(context: context).multiplyAccumulate(job.queries, p)
+            }
+        }
     }
 }

@@ -17,6 +17,9 @@ import Synchronization
 /// (`cancel`) rather than slowing the other queries of the sweep.
 final class SweepJob: @unchecked Sendable {
     let queries: [Ciphertext]
+    /// The query packed for the cached plaintexts (its failure, impossible for a decoded
+    /// query, fails the job's first cached result).
+    let packedQueries: Result<PackedCiphertexts, BFVError>
     let publicKey: PublicKey
     /// Drawn from by the sweeping thread only (one seed per result).
     var rng: ChaChaDRBG
@@ -41,6 +44,10 @@ final class SweepJob: @unchecked Sendable {
         self.results = results
         self.targets = targets
         self.queries = queries
+        packedQueries = Result { () throws(BFVError) in
+            guard let first = queries.first else { throw BFVError.invalidValue("no query ciphertexts") }
+            return try PackedCiphertexts(queries, context: first.context)
+        }
         self.publicKey = publicKey
         self.rng = rng
         self.keepMasks = keepMasks
@@ -176,9 +183,7 @@ extension MatchServer {
                     let job = current[k]
                     return Result { () throws(FaceMatchError) in
                         let p = try plaintexts.get()
-                        let accumulated = try FaceMatchError.wrap { () throws(BFVError) in
-                            try Evaluator(context: self.prepared.context).multiplyAccumulate(job.queries, p)
-                        }
+                        let accumulated = try p.multiplyAccumulate(job, self.prepared.context)
                         return try self.masking.finish(accumulated, tauHat: job.tauHat, publicKey: job.publicKey, rng: &g)
                     }
                 }

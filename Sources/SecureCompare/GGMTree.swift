@@ -23,6 +23,31 @@ public enum GGMTree {
     @inline(__always)
     static func expandLevel(_ nodes: UnsafeMutablePointer<Block>, count: Int) -> (Block, Block) {
         var left = Block.zero, right = Block.zero
+        #if CRYPTOMASK_AVX512
+        // Message words at vectors 0 ..< 6, left children at 6 ..< 10, right ones at 10 ..< 14.
+        withUnsafeTemporaryAllocation(of: BLAKE3.Lanes16.self, capacity: 14) { buffer in
+            let words = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt32.self)
+            let lefts = UnsafePointer(words + 96), rights = UnsafePointer(words + 160)
+            var end = count
+            while end > 0 {
+                let lanes = min(16, end), base = end - lanes
+                // All parents are read before any child is written (children land at 2j >= j).
+                for l in 0..<16 { BLAKE3.setLane16(words, l, tag, nodes[base + min(l, lanes - 1)], .zero, wide: false) }
+                let digest = BLAKE3.rootCompress16(UnsafePointer(buffer.baseAddress!), shape: Shape.self, length: 24)
+                BLAKE3.store16(digest.h, buffer.baseAddress! + 6)
+                BLAKE3.store16(digest.g, buffer.baseAddress! + 10)
+                for l in 0..<lanes {
+                    let l0 = BLAKE3.block16(lefts, l), r0 = BLAKE3.block16(rights, l)
+                    nodes[2 * (base + l)] = l0
+                    nodes[2 * (base + l) + 1] = r0
+                    left = left ^ l0
+                    right = right ^ r0
+                }
+                end = base
+            }
+        }
+        return (left, right)
+        #else
         var end = count
         while end > 0 {
             let lanes = min(4, end), base = end - lanes
@@ -41,6 +66,7 @@ public enum GGMTree {
             end = base
         }
         return (left, right)
+        #endif
     }
 
     /// The sender's tree: `leaves[0 ..< 2^depth]` from `seed`, and the level sums

@@ -35,14 +35,26 @@ public struct LPNCode: Sendable, Equatable {
     }
 
     /// Calls `body(index)` for the `d` indices of output `i`.
+    ///
+    /// The generator's `j`-th state is computed straight from the seed state `x` as
+    /// `a^j x + c (a^(j-1) + ... + 1) mod 2^64` (jump-ahead constants below, `a` and `c` the
+    /// MMIX multiplier and increment), so the `d` indices are independent computations the CPU
+    /// overlaps, instead of a chain of `d` dependent multiplications; the indices are the same.
     @inline(__always)
     func forEachIndex(_ i: Int, _ body: (Int) -> Void) {
         let k64 = UInt64(k)
-        var x = LPNCode.mix(seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
-        for _ in 0..<LPNCode.d {
-            x = x &* 0x5851_F42D_4C95_7F2D &+ 0x1405_7B7E_F767_814F
-            body(Int(((x >> 32) &* k64) >> 32))
-        }
+        let x = LPNCode.mix(seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+        @inline(__always) func index(_ a: UInt64, _ c: UInt64) -> Int { Int((((x &* a &+ c) >> 32) &* k64) >> 32) }
+        body(index(0x5851_F42D_4C95_7F2D, 0x1405_7B7E_F767_814F))
+        body(index(0x685F_98A2_018F_ADE9, 0x1A08_EE11_84BA_6D32))
+        body(index(0x0B04_6976_F225_28F5, 0x9AF6_7822_2E72_8119))
+        body(index(0xFB4D_3AE3_9272_BE11, 0x66B6_1AE9_7F20_99B4))
+        body(index(0x696D_29DA_565A_D7FD, 0x6235_4CDA_6226_D1F3))
+        body(index(0xF08D_02B0_115F_7A79, 0x8F94_7F36_D0D0_F606))
+        body(index(0x798E_21C4_9FF7_8E45, 0x1440_9370_4FAD_BA5D))
+        body(index(0xB59D_DA5F_3841_3D21, 0x5B21_778E_3C86_66A8))
+        body(index(0x5B5F_EE90_A100_1DCD, 0x7B98_5BC1_E7BC_E4D7))
+        body(index(0xC07A_0E3E_901E_F009, 0x7252_E937_6E45_641A))
     }
 
     /// The `d` row indices of output `i`.

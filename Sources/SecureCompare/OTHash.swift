@@ -132,7 +132,16 @@ public enum OTHash {
 
     /// `out[i] = H(item(i))` for `i < count`.
     static func hash<I: Items>(_ items: I, count: Int, into out: UnsafeMutablePointer<Block>) {
-        #if CRYPTOMASK_WIDE_SIMD
+        #if CRYPTOMASK_AVX512
+        let base = SendableBuffer(out)
+        guard count >= parallelThreshold else { hashItems16(items, 0, count, base.pointer); return }
+        let (parts, chunk) = partition(count)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let start = p * chunk, end = min(count, start + chunk)
+            // Each part writes its own disjoint range of the output.
+            if start < end { hashItems16(items, start, end, base.pointer) }
+        }
+        #elseif CRYPTOMASK_WIDE_SIMD
         // Eight lanes: through the message-word kernels.
         hash(count: count, length: I.wide ? 40 : 24, into: out) { i, w in
             let (tweak, x0, x1) = items.item(i)
@@ -168,6 +177,31 @@ public enum OTHash {
             k += n
         }
     }
+
+    #if CRYPTOMASK_AVX512
+    /// Items `from ..< to`, sixteen per vector pass (word-major message buffer, see
+    /// `BLAKE3.setLane16`).
+    static func hashItems16<I: Items>(_ items: I, _ from: Int, _ to: Int, _ out: UnsafeMutablePointer<Block>) {
+        // Message words at vectors 0 ..< 10, digests at 10 ..< 14.
+        withUnsafeTemporaryAllocation(of: BLAKE3.Lanes16.self, capacity: 14) { buffer in
+            let words = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt32.self)
+            let digest = UnsafePointer(words + 160)
+            var k = from
+            while k < to {
+                let n = min(16, to - k)
+                // Short batches repeat their last input in the unused lanes.
+                for l in 0..<16 {
+                    let (tweak, x0, x1) = items.item(k + min(l, n - 1))
+                    BLAKE3.setLane16(words, l, tweak, x0, x1, wide: I.wide)
+                }
+                let h = BLAKE3.rootCompress16(UnsafePointer(buffer.baseAddress!), shape: I.self, length: I.wide ? 40 : 24).h
+                BLAKE3.store16(h, buffer.baseAddress! + 10)
+                for l in 0..<n { out[k + l] = BLAKE3.block16(digest, l) }
+                k += n
+            }
+        }
+    }
+    #endif
 
     /// Batches of at least this many inputs are split over all cores.
     static let parallelThreshold = 1 << 14

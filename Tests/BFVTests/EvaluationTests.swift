@@ -68,6 +68,14 @@ struct EvaluationTests {
         }
         let sum = try ev.multiplyAccumulate(terms.map(\.0), terms.map(\.1))
         #expect(encoder.decode(try dec.decrypt(sum)) == expected)
+        // Packed operands: the same ciphertext, and typed errors for operands that do not match.
+        let packedCts = try PackedCiphertexts(terms.map(\.0), context: ctx), packedPlains = try PackedPlaintexts(terms.map(\.1))
+        let packedSum = try ev.multiplyAccumulate(packedCts, packedPlains)
+        #expect(packedSum.polys == sum.polys)
+        #expect(packedCts.count == 5 && packedPlains.count == 5)
+        #expect(throws: BFVError.self) { try ev.multiplyAccumulate(packedCts, try PackedPlaintexts(Array(terms.map(\.1).prefix(4)))) }
+        #expect(throws: BFVError.self) { try PackedCiphertexts([], context: ctx) }
+        #expect(throws: BFVError.self) { try PackedPlaintexts([]) }
         let m = randomValues(&rng, bound: t / 2 - 1)
         let c = try enc.encrypt(try encoder.encode(m), rng: &rng)
         let n = ctx.degree

@@ -111,6 +111,31 @@ struct RNSPolyTests {
         }
     }
 
+    @Test("packed dot products equal sums of reduced products, across reductions and coefficient blocks",
+          arguments: [(50, 3, 16), (59, 1100, 16), (62, 40, 16), (59, 5, 1024)])
+    func packedDotProducts(bits: Int, terms: Int, degree: Int) throws {
+        // 1100 terms of 59-bit (or larger) products pass the 128-bit sums' budget of 1023 terms.
+        let ctx = try context(degree, bits: bits, limbs: 2)
+        var rng = testRNG(27)
+        let largest = try RNSPoly(context: ctx, residues: ctx.moduli.flatMap { [UInt64](repeating: $0.value - 1, count: degree) },
+                                  form: .evaluation)
+        for (rows, extreme) in [(1, false), (2, false), (2, true)] {
+            let right = (0..<terms).map { _ in extreme ? largest : Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+            let left = (0..<rows).map { _ in
+                (0..<terms).map { _ in extreme ? largest : Sampler.uniform(ctx, form: .evaluation, rng: &rng) }
+            }
+            let packedLeft = PackedTerms(rows: left), packedRight = PackedTerms(rows: [right])
+            #expect(packedLeft.terms == terms && packedLeft.rows == rows && packedLeft.byteCount == 8 * rows * terms * 2 * degree)
+            let got = RNSPoly.dotProducts(packedLeft, packedRight)
+            #expect(got.count == rows)
+            for r in 0..<rows {
+                var expected = RNSPoly(zeroIn: ctx, form: .evaluation)
+                for k in 0..<terms { expected.add(left[r][k] * right[k]) }
+                #expect(got[r] == expected, "bits \(bits) rows \(rows) extreme \(extreme)")
+            }
+        }
+    }
+
     @Test("dot products across several coefficient tiles")
     func dotProductTiles() throws {
         let ctx = try context(1024, bits: 50, limbs: 2)

@@ -91,6 +91,26 @@ struct SilentOTTests {
         #expect(abs(chi - df) < 6 * (2 * df).squareRoot(), "chi-square \(chi) for \(df) degrees of freedom")
     }
 
+    @Test("LPN code: indices equal the generator stepped one state at a time (SplitMix64 seed, MMIX LCG, high 32 bits scaled to k)")
+    func lpnCodeChain() {
+        for (k, seed) in [(FerretParameters.small.k, UInt64(7)), (FerretParameters.main.k, 0xDEAD_BEEF), (1, 3)] {
+            let code = LPNCode(k: k, seed: seed)
+            for i in [0, 1, 2, 63, 64, 1000, 649_727, 10_608_639] {
+                // SplitMix64's finalizer of seed + i * golden gamma, then d LCG steps.
+                var z = seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                var x = z ^ (z >> 31)
+                var chained: [Int] = []
+                for _ in 0..<LPNCode.d {
+                    x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    chained.append(Int(((x >> 32) &* UInt64(k)) >> 32))
+                }
+                #expect(code.indices(i) == chained, "k \(k), output \(i)")
+            }
+        }
+    }
+
     /// Runs a Ferret sender and receiver over IKNP; returns both sides' batches and channels.
     /// With `prepare`, the iterations start at once; without, small takes come from IKNP first.
     func ferret(schedule: FerretSchedule, takes: [Int], seed: UInt64, prepare: Bool = true) throws -> ([COTBatch], [COTBatch], InMemoryChannel, InMemoryChannel) {
