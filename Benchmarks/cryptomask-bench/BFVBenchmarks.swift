@@ -47,36 +47,37 @@ func bfvBenchmarks(_ run: (String, () -> BenchResult) -> Void, options: BenchOpt
     // FaceMatch's large preset (N = 8192, two 59-bit primes) with operands far above L3, as in a
     // sweep: 128 distinct query ciphertexts (33.5 MB) against the 128 distinct plaintexts of each
     // of `results` results (16.7 MB each), one call per result. ns per coefficient multiply-accumulate.
-    run("bfv.mulacc.large") {
-        let large = (try? BFVContext(Parameters.faceMatch8192))!
-        let terms = max(1, Int(options.values["terms"] ?? "128") ?? 128)
-        let results = max(1, Int(options.values["results"] ?? "8") ?? 8)
-        let skl = SecretKey(context: large, rng: &rng)
-        let ptl = (try? CoefficientEncoder(context: large).encode((0..<large.degree).map { Int64($0 % 255) - 127 }))!
-        let cts = (0..<terms).map { _ in (try? Encryptor(secretKey: skl).encrypt(ptl, rng: &rng))! }
-        let sets = (0..<results).map { _ in (0..<terms).map { _ in (try? EvaluationPlaintext(ptl))! } }
-        let ev = Evaluator(context: large)
-        let perCall = Double(results * terms * 2 * large.degree * large.parameters.coefficientModuli.count)
-        let ns = measure(opsPerCall: perCall) { for set in sets { blackHole(try? ev.multiplyAccumulate(cts, set)) } }
-        return BenchResult(name: "bfv.mulacc.large", ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
-                                                                    ("terms", "\(terms)"), ("results", "\(results)")])
-    }
-    // `bfv.mulacc.large` on packed operands (`PackedCiphertexts`, `PackedPlaintexts`): the
-    // sweep's path for cached results.
-    run("bfv.mulacc.packed") {
-        let large = (try? BFVContext(Parameters.faceMatch8192))!
-        let terms = max(1, Int(options.values["terms"] ?? "128") ?? 128)
-        let results = max(1, Int(options.values["results"] ?? "8") ?? 8)
-        let skl = SecretKey(context: large, rng: &rng)
-        let ptl = (try? CoefficientEncoder(context: large).encode((0..<large.degree).map { Int64($0 % 255) - 127 }))!
-        let cts = (0..<terms).map { _ in (try? Encryptor(secretKey: skl).encrypt(ptl, rng: &rng))! }
-        let packed = (try? PackedCiphertexts(cts, context: large))!
-        let sets = (0..<results).map { _ in (try? PackedPlaintexts((0..<terms).map { _ in (try? EvaluationPlaintext(ptl))! }))! }
-        let ev = Evaluator(context: large)
-        let perCall = Double(results * terms * 2 * large.degree * large.parameters.coefficientModuli.count)
-        let ns = measure(opsPerCall: perCall) { for set in sets { blackHole(try? ev.multiplyAccumulate(packed, set)) } }
-        return BenchResult(name: "bfv.mulacc.packed", ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
-                                                                     ("terms", "\(terms)"), ("results", "\(results)")])
+    // `.large` multiplies the ciphertexts and plaintexts as they are, `.packed` packed
+    // coefficient-major (`PackedCiphertexts`, `PackedPlaintexts`: the sweep's path for cached results).
+    for packed in [false, true] {
+        let name = packed ? "bfv.mulacc.packed" : "bfv.mulacc.large"
+        run(name) {
+            let large = (try? BFVContext(Parameters.faceMatch8192))!
+            let terms = max(1, Int(options.values["terms"] ?? "128") ?? 128)
+            let results = max(1, Int(options.values["results"] ?? "8") ?? 8)
+            let skl = SecretKey(context: large, rng: &rng)
+            let ptl = (try? CoefficientEncoder(context: large).encode((0..<large.degree).map { Int64($0 % 255) - 127 }))!
+            let cts = (0..<terms).map { _ in (try? Encryptor(secretKey: skl).encrypt(ptl, rng: &rng))! }
+            let sets = (0..<results).map { _ in (0..<terms).map { _ in (try? EvaluationPlaintext(ptl))! } }
+            let ev = Evaluator(context: large)
+            let perCall = Double(results * terms * 2 * large.degree * large.parameters.coefficientModuli.count)
+            let ns: Double
+            var extra: [(String, String)] = []
+            if packed {
+                let clock = ContinuousClock()
+                var packedBox: PackedCiphertexts?
+                let packing = clock.measure { packedBox = try? PackedCiphertexts(cts, context: large) }
+                let packedCts = packedBox!
+                // Packing the query: once per query in the sweep.
+                extra = [("packQueryMs", format(Double(packing.components.attoseconds) * 1e-15 + Double(packing.components.seconds) * 1e3))]
+                let packedSets = sets.map { (try? PackedPlaintexts($0))! }
+                ns = measure(opsPerCall: perCall) { for set in packedSets { blackHole(try? ev.multiplyAccumulate(packedCts, set)) } }
+            } else {
+                ns = measure(opsPerCall: perCall) { for set in sets { blackHole(try? ev.multiplyAccumulate(cts, set)) } }
+            }
+            return BenchResult(name: name, ns: ns, fields: [("N", "\(large.degree)"), ("limbs", "\(large.parameters.coefficientModuli.count)"),
+                                                            ("terms", "\(terms)"), ("results", "\(results)")] + extra)
+        }
     }
     run("bfv.mul") {
         let batching = (try? BFVContext(Parameters(degree: 4096, coefficientModuli: params.coefficientModuli, plaintextModulus: 65537)))!

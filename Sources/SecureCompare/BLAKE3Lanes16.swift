@@ -19,7 +19,8 @@ extension BLAKE3 {
 
     /// The root compression of sixteen messages of `length` bytes (`length <= 64`) whose
     /// message words are `words[k]` (word `k` of every lane, `k < (S.wide ? 10 : 6)`; the
-    /// others are zero padding, constants here).
+    /// others are zero padding, constants here). Written out like `hashBlocks8`: generic over
+    /// the lane type, the compression did not specialize to the same vector code.
     @inline(never)
     static func rootCompress16<S: OTHash.ItemShape>(_ words: UnsafePointer<Lanes16>, shape: S.Type, length: Int) -> Digest16 {
         typealias V = Lanes16
