@@ -55,11 +55,20 @@ enum Wire {
         let limbs = ring.limbCount
         let src = p.residues
         var words = [UInt64](repeating: 0, count: n * limbs)
-        var r = [UInt64](repeating: 0, count: limbs)
-        for j in 0..<n {
-            for i in 0..<limbs { r[i] = src[i * n + j] }
-            let x = ring.crt.compose(r)
-            for i in 0..<limbs { words[j * limbs + i] = x[i] }
+        if limbs == 2 {
+            // Two limbs (every FaceMatch profile): 128-bit composition, no allocation per value.
+            for j in 0..<n {
+                let x = ring.crt.compose2(src[j], src[n + j])
+                words[2 * j] = UInt64(truncatingIfNeeded: x)
+                words[2 * j + 1] = UInt64(truncatingIfNeeded: x >> 64)
+            }
+        } else {
+            var r = [UInt64](repeating: 0, count: limbs)
+            for j in 0..<n {
+                for i in 0..<limbs { r[i] = src[i * n + j] }
+                let x = ring.crt.compose(r)
+                for i in 0..<limbs { words[j * limbs + i] = x[i] }
+            }
         }
         w.writePacked(words, wordsPerValue: limbs, bits: bits(ring))
     }
@@ -71,6 +80,17 @@ enum Wire {
         let words = try r.readPacked(count: n, wordsPerValue: limbs, bits: bits(ring), field)
         var residues = [UInt64](repeating: 0, count: n * limbs)
         let q = ring.modulusProduct
+        if limbs == 2 {
+            // Two limbs: each value as a 128-bit integer, checked below q, reduced per prime.
+            let q128 = UInt128(q[0]) | UInt128(q[1]) << 64
+            for j in 0..<n {
+                let x = UInt128(words[2 * j]) | UInt128(words[2 * j + 1]) << 64
+                guard x < q128 else { throw BFVError.malformed("\(field): coefficient not below q") }
+                residues[j] = ring.moduli[0].reduce(x)
+                residues[n + j] = ring.moduli[1].reduce(x)
+            }
+            return try BFVError.wrap { () throws(RingError) in try RNSPoly(context: ring, residues: residues, form: form) }
+        }
         for j in 0..<n {
             let x = Array(words[j * limbs ..< (j + 1) * limbs])
             guard BigWord.compare(x, q) < 0 else { throw BFVError.malformed("\(field): coefficient not below q") }

@@ -1,5 +1,6 @@
 import BFV
 import RingArithmetic
+import SecureCompare
 
 /// The verifier's cryptographic state for one session key: it encrypts query templates and
 /// decrypts result frames into the verifier's additive shares of the truncated scores. The
@@ -40,13 +41,21 @@ public struct QueryCipher: Sendable, CustomStringConvertible {
         let context = Contexts.of(profile)
         let encryptor = Encryptor(secretKey: secretKey)
         let encoder = CoefficientEncoder(context: context)
-        var payload: [UInt8] = []
-        for b in 0..<layout.blocks {
-            var values = [Int64](repeating: 0, count: layout.blockLength)
-            for j in 0..<layout.blockLength where b * layout.blockLength + j < dimension {
-                values[j] = Int64(template[b * layout.blockLength + j])
+        // Blocks are encrypted and serialized on all cores, each from its own generator seeded
+        // from `rng` (so no two blocks share randomness and the order of work does not matter).
+        let seeds = (0..<layout.blocks).map { _ in rng.nextSeed() }
+        let (blocks, length) = (layout.blocks, layout.blockLength)
+        let encrypted = parallelMap(blocks) { b in
+            Result { () throws(BFVError) -> [UInt8] in
+                var values = [Int64](repeating: 0, count: length)
+                for j in 0..<length where b * length + j < template.count { values[j] = Int64(template[b * length + j]) }
+                var g = ChaChaDRBG(seed: seeds[b])
+                return try encryptor.encrypt(encoder.encode(values), rng: &g).serialized()
             }
-            let bytes = try FaceMatchError.wrap { () throws(BFVError) in try encryptor.encrypt(encoder.encode(values), rng: &rng).serialized() }
+        }
+        var payload: [UInt8] = []
+        for result in encrypted {
+            let bytes = try FaceMatchError.wrap { () throws(BFVError) in try result.get() }
             payload += (0..<4).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) } + bytes
         }
         return payload

@@ -113,26 +113,33 @@ enum VerifierSession {
     /// forwarding the payload to its shards).
     @discardableResult
     static func decodeQuery(_ payload: [UInt8], context: BFVContext, blocks: Int, evaluationForm: Bool = true) throws(FaceMatchError) -> [Ciphertext] {
-        var queries: [Ciphertext] = []
+        // The framing first (lengths checked against the payload), then the ciphertexts decoded
+        // on all cores.
+        var ranges: [Range<Int>] = []
         var offset = 0
         while offset < payload.count {
             guard payload.count - offset >= 4 else { throw FaceMatchError.protocolViolation("truncated query") }
             let length = Int(payload[offset]) | Int(payload[offset + 1]) << 8 | Int(payload[offset + 2]) << 16 | Int(payload[offset + 3]) << 24
             offset += 4
             guard length <= payload.count - offset else { throw FaceMatchError.protocolViolation("truncated query ciphertext") }
-            let ct = try FaceMatchError.wrap { () throws(BFVError) in
-                try Ciphertext(serialized: Array(payload[offset ..< offset + length]), context: context)
-            }
-            guard ct.size == 2, ct.level == 0 else { throw FaceMatchError.protocolViolation("query ciphertexts must be fresh") }
-            var e = ct
-            if evaluationForm { e.toEvaluationForm() }
-            queries.append(e)
+            ranges.append(offset ..< offset + length)
             offset += length
-            guard queries.count <= blocks else { throw FaceMatchError.protocolViolation("too many query ciphertexts") }
+            guard ranges.count <= blocks else { throw FaceMatchError.protocolViolation("too many query ciphertexts") }
         }
-        guard queries.count == blocks else {
-            throw FaceMatchError.protocolViolation("\(queries.count) query ciphertexts, expected \(blocks)")
+        guard ranges.count == blocks else {
+            throw FaceMatchError.protocolViolation("\(ranges.count) query ciphertexts, expected \(blocks)")
         }
+        let decoded = parallelMap(ranges.count) { i in
+            Result { () throws(FaceMatchError) -> Ciphertext in
+                let ct = try FaceMatchError.wrap { () throws(BFVError) in try Ciphertext(serialized: Array(payload[ranges[i]]), context: context) }
+                guard ct.size == 2, ct.level == 0 else { throw FaceMatchError.protocolViolation("query ciphertexts must be fresh") }
+                var e = ct
+                if evaluationForm { e.toEvaluationForm() }
+                return e
+            }
+        }
+        var queries: [Ciphertext] = []
+        for result in decoded { queries.append(try result.get()) }
         return queries
     }
 }

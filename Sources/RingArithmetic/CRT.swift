@@ -68,6 +68,21 @@ public struct CRTComposer: Sendable {
         return UInt128(words[0]) | (words.count > 1 ? UInt128(words[1]) << 64 : 0)
     }
 
+    /// `compose` for two moduli without allocation: the integer in `[0, q)` with residues
+    /// `r0 mod p_0` and `r1 mod p_1` (`y_i = r_i (q/p_i)^-1 mod p_i`, then
+    /// `y_0 p_1 + y_1 p_0 < 2q < 2^128` less `q` once if needed).
+    /// - Precondition: exactly two moduli.
+    @inlinable
+    public func compose2(_ r0: UInt64, _ r1: UInt64) -> UInt128 {
+        precondition(moduli.count == 2)
+        let (x0, s0) = cofactorInverses[0], (x1, s1) = cofactorInverses[1]
+        let y0 = moduli[0].multiplyShoup(moduli[0].reduce(r0), x0, s0)
+        let y1 = moduli[1].multiplyShoup(moduli[1].reduce(r1), x1, s1)
+        let q = UInt128(moduli[0].value) * UInt128(moduli[1].value)
+        let sum = UInt128(y0) * UInt128(moduli[1].value) + UInt128(y1) * UInt128(moduli[0].value)
+        return sum >= q ? sum - q : sum
+    }
+
     /// The residues of a multi-word integer (little-endian words) modulo each modulus.
     public func decompose(_ words: [UInt64]) -> [UInt64] {
         moduli.map { BigWord.remainder(words, $0) }

@@ -21,6 +21,10 @@ struct SerializationTests {
         let logQ = Int(ctx.parameters.logModulus.rounded(.up))
         #expect(bytes.count == 14 + 4 + (ctx.degree * logQ + 7) / 8 + 32)
         #expect(encoder.decode(try dec.decrypt(try Ciphertext(serialized: bytes, context: ctx))) == values)
+        // A first coefficient of all ones (2^ceil(log2 q) - 1 >= q) is refused, not reduced.
+        var high = bytes
+        for i in 18..<(18 + (logQ + 7) / 8) { high[i] = 0xFF }
+        #expect(throws: BFVError.self) { try Ciphertext(serialized: high, context: ctx) }
 
         let publicCt = try Encryptor(publicKey: pk).encrypt(pt, rng: &rng)
         let decodedPublic = try Ciphertext(serialized: publicCt.serialized(), context: ctx)

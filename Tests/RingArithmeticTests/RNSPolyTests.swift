@@ -62,6 +62,7 @@ struct RNSPolyTests {
             let x = (UInt128(rng.next()) << 64 | UInt128(rng.next())) % Q
             let residues = ctx.moduli.map { UInt64(x % UInt128($0.value)) }
             #expect(ctx.crt.compose128(residues) == x)
+            #expect(ctx.crt.compose2(residues[0], residues[1]) == x)
             #expect(ctx.crt.decompose([UInt64(truncatingIfNeeded: x), UInt64(truncatingIfNeeded: x >> 64)]) == residues)
         }
         // Three limbs: compose then decompose is the identity.
