@@ -144,17 +144,37 @@ public enum BLAKE3 {
         blakeMix(&v2, &v6, &v10, &v14, m1, m9); blakeMix(&v3, &v7, &v11, &v15, m8, m6)
         blakeMix(&v0, &v5, &v10, &v15, m14, m10); blakeMix(&v1, &v6, &v11, &v12, m2, m12)
         blakeMix(&v2, &v7, &v8, &v13, m3, m4); blakeMix(&v3, &v4, &v9, &v14, m7, m13)
-        return Digest4(h: (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11), g: (v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15))
+        // Words 8 ..< 16 of the extended output: the state's second half XOR the input key (IV).
+        let x = (v8 ^ V(repeating: 0x6A09E667), v9 ^ V(repeating: 0xBB67AE85), v10 ^ V(repeating: 0x3C6EF372), v11 ^ V(repeating: 0xA54FF53A))
+        let y = (v12 ^ V(repeating: 0x510E527F), v13 ^ V(repeating: 0x9B05688C), v14 ^ V(repeating: 0x1F83D9AB), v15 ^ V(repeating: 0x5BE0CD19))
+        return Digest4(h: (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11), g: (v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15), x: x, y: y)
     }
 
-    /// Output words of four lanes: words 0 ..< 4 (`h`) and 4 ..< 8 (`g`) of each lane's digest.
+    /// Output words of four lanes: words 0 ..< 4 (`h`), 4 ..< 8 (`g`), 8 ..< 12 (`x`) and
+    /// 12 ..< 16 (`y`) of each lane's 64-byte (extended) output; `h, g` are the 32-byte digest.
     @usableFromInline
     struct Digest4 {
-        @usableFromInline var h: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)
-        @usableFromInline var g: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)
-        @inlinable init(h: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>), g: (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)) {
+        @usableFromInline typealias Words = (SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>, SIMD4<UInt32>)
+        @usableFromInline var h: Words
+        @usableFromInline var g: Words
+        @usableFromInline var x: Words
+        @usableFromInline var y: Words
+        @inlinable init(h: Words, g: Words, x: Words, y: Words) {
             self.h = h
             self.g = g
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// The 64-byte BLAKE3 outputs (extended output, the BLAKE3 specification section 2.6) of
+    /// four single-block messages of `length` bytes (`length <= 64`) given as in `hashBlocks4`:
+    /// `output` receives 16 words per message. Equal to the first 64 bytes of the XOF per message.
+    public static func extendedBlocks4(_ words: UnsafePointer<UInt32>, length: Int, into output: UnsafeMutablePointer<UInt32>) {
+        let d = rootCompress4(WordLanes4(words: words), length: length)
+        for l in 0..<4 {
+            let lane = [d.h.0, d.h.1, d.h.2, d.h.3, d.g.0, d.g.1, d.g.2, d.g.3, d.x.0, d.x.1, d.x.2, d.x.3, d.y.0, d.y.1, d.y.2, d.y.3]
+            for w in 0..<16 { output[16 * l + w] = lane[w][l] }
         }
     }
 

@@ -6,15 +6,15 @@ extension BLAKE3 {
     /// Sixteen lanes of one state or message word.
     typealias Lanes16 = SIMD16<UInt32>
 
-    /// Output words 0 ..< 4 (`h`, the OT hash's 16 bytes and a GGM node's left child) and
-    /// 4 ..< 8 (`g`, the right child) of every lane.
+    /// Output words 0 ..< 4 (`h`, the OT hash's 16 bytes and a GGM node's first child),
+    /// 4 ..< 8 (`g`, the second child) and 8 ..< 16 of the extended output, of every lane.
     struct Digest16 {
-        var h: (Lanes16, Lanes16, Lanes16, Lanes16)
-        var g: (Lanes16, Lanes16, Lanes16, Lanes16)
-        init(h: (Lanes16, Lanes16, Lanes16, Lanes16), g: (Lanes16, Lanes16, Lanes16, Lanes16)) {
-            self.h = h
-            self.g = g
-        }
+        typealias Words = (Lanes16, Lanes16, Lanes16, Lanes16)
+        var h: Words
+        var g: Words
+        /// Words 8 ..< 12 and 12 ..< 16 of the 64-byte extended output.
+        var x: Words
+        var y: Words
     }
 
     /// The root compression of sixteen messages of `length` bytes (`length <= 64`) whose
@@ -69,7 +69,9 @@ extension BLAKE3 {
         blakeMix(&v2, &v6, &v10, &v14, m1, m9); blakeMix(&v3, &v7, &v11, &v15, m8, m6)
         blakeMix(&v0, &v5, &v10, &v15, m14, m10); blakeMix(&v1, &v6, &v11, &v12, m2, m12)
         blakeMix(&v2, &v7, &v8, &v13, m3, m4); blakeMix(&v3, &v4, &v9, &v14, m7, m13)
-        return Digest16(h: (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11), g: (v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15))
+        let x = (v8 ^ V(repeating: 0x6A09E667), v9 ^ V(repeating: 0xBB67AE85), v10 ^ V(repeating: 0x3C6EF372), v11 ^ V(repeating: 0xA54FF53A))
+        let y = (v12 ^ V(repeating: 0x510E527F), v13 ^ V(repeating: 0x9B05688C), v14 ^ V(repeating: 0x1F83D9AB), v15 ^ V(repeating: 0x5BE0CD19))
+        return Digest16(h: (v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11), g: (v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15), x: x, y: y)
     }
 
     /// Writes the message words of `item` into lane `lane` of a word-major buffer (word `k` of

@@ -30,13 +30,14 @@ public struct COTBatch: Sendable {
 /// (of parameters `(n', k', t', h')` chosen by the `FerretSchedule` from the counts both sides
 /// share); only the first iteration (always the small set: 47,709 COTs) draws its base from
 /// the IKNP extension, whose rows are COTs with `Δ = s` (`q_j = t_j ^ r_j s`), so `Δ` is the
-/// IKNP secret. Traffic: `t (32 h + 16) + 5` bytes per iteration from sender to receiver (main
-/// set: 559,445 bytes for 10,001,981 usable COTs, 0.45 bits each; small: 385,781 for 602,019),
-/// plus `16 (k + t h)` bytes of IKNP for the first.
+/// IKNP secret. Traffic: `t (32 h + 32 floor(h / 2) + 16) + 5` bytes per iteration from sender
+/// to receiver (main set: 808,085 bytes for 10,001,981 usable COTs, 0.65 bits each; small:
+/// 548,213 for 602,019), plus `16 (k + t h)` bytes of IKNP for the first.
 ///
 /// Hash tweaks (64 bits, disjoint from IKNP's `0 ..< 2^62`, KK13's `2^62 | i` and the
 /// 1-out-of-N tweaks `2^63 | ...`): handed-out COT number `j` of the session has tweak
-/// `0xC000... | j`; base COT `q` of iteration `i` in a level OT has `0xE000... | i << 24 | q`.
+/// `0xC000... | j`; base COT `q` of iteration `i` in a level OT has `0xE000... | i << 24 | q`,
+/// and `0xF000... | i << 24 | q` for the second half of a wide level's pad.
 /// Each COT block is hashed under its own tweak only: all COTs share `Δ`, so XORing two
 /// blocks before hashing would cancel it (`w_1 ^ w_2 = v_1 ^ v_2` whenever `b_1 = b_2`).
 /// Working memory: `16 n` bytes of outputs per party (170 MB for the main set).
@@ -124,7 +125,8 @@ public final class FerretCOTSender {
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in
             try out.withUnsafeMutableBufferPointer { (o) throws(SecureCompareError) in
-                try RegularNoiseMPCOT.send(base: UnsafeBufferPointer(rebasing: b[p.k...]), tweak: tweak, delta: delta, trees: p.t, depth: p.h,
+                try RegularNoiseMPCOT.send(base: UnsafeBufferPointer(rebasing: b[p.k...]), tweak: tweak,
+                                           highTweak: FerretTweak.levelHigh(iterations), delta: delta, trees: p.t, depth: p.h,
                                            rng: &rng, channel: channel, into: o)
                 // y = v_u A ^ s.
                 code.encode(b.baseAddress!, into: o.baseAddress!, count: p.n)
@@ -234,7 +236,8 @@ public final class FerretCOTReceiver {
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in
             try out.withUnsafeMutableBufferPointer { (o) throws(SecureCompareError) in
                 let alphas = try RegularNoiseMPCOT.receive(base: UnsafeBufferPointer(rebasing: b[p.k...]), choices: { levelChoices[$0] },
-                                                           tweak: tweak, trees: p.t, depth: p.h, channel: channel, into: o)
+                                                           tweak: tweak, highTweak: FerretTweak.levelHigh(iterations),
+                                                           trees: p.t, depth: p.h, channel: channel, into: o)
                 // e: one 1 per bin.
                 for (tau, alpha) in alphas.enumerated() {
                     let i = tau << p.h + alpha
@@ -266,6 +269,10 @@ enum FerretTweak {
 
     /// Base COT `q` of iteration `i` hashes under `level(i) | q` (`q < 2^24`).
     static func level(_ iteration: UInt64) -> UInt64 { 0xE000_0000_0000_0000 | iteration << 24 }
+
+    /// The second pad half of a wide level's base COT `q` hashes under `levelHigh(i) | q`
+    /// (disjoint from `level` while `i < 2^36`).
+    static func levelHigh(_ iteration: UInt64) -> UInt64 { 0xF000_0000_0000_0000 | iteration << 24 }
 
     /// The public seed of iteration `i`'s code.
     static func codeSeed(_ iteration: UInt64) -> UInt64 { LPNCode.mix(0x4665_7272_6574_4C50 &+ iteration) }

@@ -60,6 +60,21 @@ struct HashTests {
         for (length, digest) in expected {
             #expect(hex(BLAKE3.hash((0..<length).map { UInt8($0 % 251) })) == digest, "length \(length)")
         }
+        // 64-byte extended outputs of one-block messages (reference `blake3` package).
+        let extended: [(Int, String)] = [
+            (24, "0b3ab94011d18786d51ed60c6b3fa6ce1b10b14d66d594836b2cc38451f7a8d64aa9525d5caaadb720966bcdd75b8df6eb8342428915f987ea45291964d96874"),
+            (63, "e9bc37a594daad83be9470df7f7b3798297c3d834ce80ba85d6e207627b7db7b1197012b1e7d9af4d7cb7bdd1f3bb49a90a9b5dec3ea2bbc6eaebce77f4e470c"),
+        ]
+        for (length, digest) in extended {
+            var words = [UInt32](repeating: 0, count: 64)
+            for l in 0..<4 { for i in 0..<length { words[16 * l + i / 4] |= UInt32(i % 251) << (8 * UInt32(i % 4)) } }
+            var out = [UInt32](repeating: 0, count: 64)
+            BLAKE3.extendedBlocks4(words, length: length, into: &out)
+            for l in 0..<4 {
+                let bytes = (0..<64).map { UInt8(truncatingIfNeeded: out[16 * l + $0 / 4] >> (8 * UInt32($0 % 4))) }
+                #expect(hex(bytes) == digest, "length \(length) lane \(l)")
+            }
+        }
     }
 
     @Test("four- and eight-lane BLAKE2s and BLAKE3 equal their scalar hashes", arguments: ["BLAKE2s", "BLAKE3"], [4, 8])
