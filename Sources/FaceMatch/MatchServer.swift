@@ -156,7 +156,7 @@ public final class MatchServer: Sendable {
     public func evaluateQuery(_ payload: [UInt8], publicKey: PublicKey, rng: inout ChaChaDRBG) throws(FaceMatchError) -> EvaluatedQuery {
         let queries = try VerifierSession.decodeQuery(payload, context: Contexts.of(profile), blocks: layout.blocks)
         let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: true,
-                           tauHat: parameters.scaledThreshold, results: layout.resultCount(templateCount), targets: templateCount)
+                           tauHat: parameters.scaledThreshold, results: layout.resultCount(templateCount), targets: templateCount, packed: prepared.cached.count > 0)
         sweep([job])
         var frames: [[UInt8]] = []
         while let frame = try job.nextFrame() { frames.append(frame) }
@@ -206,7 +206,7 @@ final class LocalSession: SessionBackend {
         let queries = try VerifierSession.decodeQuery(payload, context: Contexts.of(server.profile), blocks: server.layout.blocks)
         let n = server.templateCount
         let job = SweepJob(queries: queries, publicKey: publicKey!, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false,
-                           tauHat: server.parameters.scaledThreshold, results: server.layout.resultCount(n), targets: n)
+                           tauHat: server.parameters.scaledThreshold, results: server.layout.resultCount(n), targets: n, packed: server.prepared.cached.count > 0)
         return try server.stream(job, to: channel)
     }
 }

@@ -17,7 +17,8 @@ import Synchronization
 /// (`cancel`) rather than slowing the other queries of the sweep.
 final class SweepJob: @unchecked Sendable {
     let queries: [Ciphertext]
-    /// The query packed for the cached plaintexts (its failure, impossible for a decoded
+    /// The query packed for the cached plaintexts (a second copy of the query, `16 B L N`
+    /// bytes, made only when the server caches results; its failure, impossible for a decoded
     /// query, fails the job's first cached result).
     let packedQueries: Result<PackedCiphertexts, BFVError>
     let publicKey: PublicKey
@@ -39,12 +40,14 @@ final class SweepJob: @unchecked Sendable {
     /// Frames a slow verifier may leave unsent before its query is dropped.
     static let maxBufferedBytes = 256 << 20
 
-    init(queries: [Ciphertext], publicKey: PublicKey, rng: ChaChaDRBG, keepMasks: Bool, tauHat: Int64, results: Int, targets: Int) {
+    init(queries: [Ciphertext], publicKey: PublicKey, rng: ChaChaDRBG, keepMasks: Bool, tauHat: Int64, results: Int, targets: Int,
+         packed: Bool) {
         self.tauHat = tauHat
         self.results = results
         self.targets = targets
         self.queries = queries
         packedQueries = Result { () throws(BFVError) in
+            guard packed else { throw BFVError.unsupportedOperation("this server caches no plaintexts") }
             guard let first = queries.first else { throw BFVError.invalidValue("no query ciphertexts") }
             return try PackedCiphertexts(queries, context: first.context)
         }

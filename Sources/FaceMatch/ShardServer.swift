@@ -148,7 +148,7 @@ public final class ShardServer: MatchService {
         }
         let queries = try VerifierSession.decodeQuery(query.payload, context: context, blocks: layout.blocks)
         let job = SweepJob(queries: queries, publicKey: publicKey, rng: ChaChaDRBG(seed: rng.nextSeed()), keepMasks: false,
-                           tauHat: query.tauHat, results: full, targets: full * k)
+                           tauHat: query.tauHat, results: full, targets: full * k, packed: server.prepared.cached.count > 0)
         let shares = try server.stream(job, to: link)
         var partials = ByteWriter()
         partials.write(UInt64(query.pieces.count), width: 4)

@@ -99,9 +99,7 @@ struct ColumnSums {
             // 2^(2w+2) to S, so 2^(62-2w) - 1 terms keep every lane below 2^64.
             budget = (1 << (62 - 2 * w)) - 1
         } else {
-            // r + T*(p-1)^2 <= 2^128 - 1.
-            let largest = UInt128(modulus.value - 1)
-            budget = Int(min(UInt128(1 << 40), UInt128.max / max(largest * largest, 1))) - 1
+            budget = modulus.wideSumBudget
         }
     }
 
@@ -208,4 +206,14 @@ func withPointerRows<R>(_ rows: [[RNSPoly]], _ body: ([[UnsafePointer<UInt64>]])
         }
     }
     return recurse(0)
+}
+
+extension Modulus {
+    /// Full 64x64->128 products that may be added to a reduced sum (below `p`) before the
+    /// 128-bit sum could overflow: the largest `T` with `p + T (p - 1)^2 < 2^128` (capped at
+    /// `2^40`, at least 1).
+    var wideSumBudget: Int {
+        let largest = UInt128(value - 1)
+        return max(1, Int(min(UInt128(1 << 40), UInt128.max / max(largest * largest, 1))) - 1)
+    }
 }

@@ -107,18 +107,11 @@ extension RNSPoly {
 /// Kernels of the packed dot products: one coefficient per pass, all terms with the sums in
 /// registers.
 enum PackedProducts {
-    /// Terms that may be added to a reduced sum (below `p`) before it could overflow:
-    /// `p + T (p - 1)^2 < 2^128`.
-    static func budget(_ modulus: Modulus) -> Int {
-        let largest = UInt128(modulus.value - 1)
-        return max(1, Int(min(UInt128(1 << 40), UInt128.max / max(largest * largest, 1))) - 1)
-    }
-
     /// `out0[j], out1[j]` for `j < n` from pairs `x[(j T + k) 2 + r]` and `y[j T + k]`.
     @inline(never)
     static func twoRows(_ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, _ terms: Int, _ n: Int, _ modulus: Modulus,
                         _ out0: UnsafeMutablePointer<UInt64>, _ out1: UnsafeMutablePointer<UInt64>) {
-        let budget = PackedProducts.budget(modulus)
+        let budget = modulus.wideSumBudget
         var xp = x, yp = y
         for j in 0..<n {
             var s0: UInt128 = 0, s1: UInt128 = 0
@@ -147,7 +140,7 @@ enum PackedProducts {
     @inline(never)
     static func oneRow(_ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, _ terms: Int, _ n: Int, _ modulus: Modulus,
                        _ out: UnsafeMutablePointer<UInt64>) {
-        let budget = PackedProducts.budget(modulus)
+        let budget = modulus.wideSumBudget
         var xp = x, yp = y
         for j in 0..<n {
             var s: UInt128 = 0

@@ -2,7 +2,7 @@
 ///
 /// Triples: each costs two bit random OTs (the second reversed, so the client acts as its
 /// sender): with the silent supply two COTs with their random choice bits (no message beyond
-/// the supply's 5.1 bits per COT; see `COTDerivations`), with IKNP `2 * 16` bytes from
+/// the supply's 7.3 bits per COT; see `COTDerivations`), with IKNP `2 * 16` bytes from
 /// client to server. AND of `n` shared bit pairs: one exchange of `2n` bits each way (`5 + ceil(2n/8)`
 /// bytes per direction), plus the triples.
 extension Engine {

@@ -10,8 +10,8 @@ public enum Party: Sendable, Equatable {
 
 /// Where the comparison's OTs come from.
 public enum OTSupply: Sendable, Equatable {
-    /// Ferret correlated OTs from LPN (`FerretCOTSender`): 5.1 bits of traffic per OT with the
-    /// small parameter set the comparison runs (0.45 with the main set); the default.
+    /// Ferret correlated OTs from LPN (`FerretCOTSender`): 7.3 bits of traffic per OT with the
+    /// small parameter set the comparison runs (0.65 with the main set); the default.
     case silent
     /// IKNP (random OTs, 128 bits of traffic each) and KK13 (1-out-of-16, 256 bits each).
     case iknp
@@ -70,8 +70,8 @@ final class Engine {
     /// The comparison's Ferret iterations: the small set. Its 580 KB LPN secret stays in a
     /// core's L2 cache, while the main set's 9.4 MB one makes the expansion wait on memory
     /// (measured 20-90 ns per output against about 10 on the 2-core host, worst with both
-    /// parties expanding at once); the small set costs 5.1 bits of traffic per COT instead of
-    /// 0.45, about 7.7 bytes per compared element.
+    /// parties expanding at once); the small set costs 7.3 bits of traffic per COT instead of
+    /// 0.65, about 10.9 bytes per compared element.
     static let schedule = FerretSchedule.small
 
     /// Base OTs and OT-extension setup (once per session): one exchange of 128 + 256 base OTs

@@ -122,6 +122,8 @@ public final class FerretCOTSender {
         var out = pool
         pool = []
         if out.count != p.n { out = [Block](repeating: .zero, count: p.n) }
+        // Level tweaks stay disjoint (level vs levelHigh vs the next iteration) below 2^36 iterations.
+        guard iterations < 1 << 36 else { throw SecureCompareError.invalidArgument("session ran out of Ferret iterations") }
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in
             try out.withUnsafeMutableBufferPointer { (o) throws(SecureCompareError) in
@@ -231,6 +233,8 @@ public final class FerretCOTReceiver {
         } else {
             bits = [UInt64](repeating: 0, count: p.n / 64)
         }
+        // Level tweaks stay disjoint (level vs levelHigh vs the next iteration) below 2^36 iterations.
+        guard iterations < 1 << 36 else { throw SecureCompareError.invalidArgument("session ran out of Ferret iterations") }
         let tweak = FerretTweak.level(iterations), code = LPNCode(k: p.k, seed: FerretTweak.codeSeed(iterations))
         let levelChoices = baseChoices.slice(p.k ..< p.baseCount)
         try base.withUnsafeBufferPointer { (b) throws(SecureCompareError) in

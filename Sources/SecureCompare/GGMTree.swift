@@ -13,8 +13,8 @@
 /// The price: a wide level's sums are 256-bit, so its level OT sends 64 bytes instead of 32.
 ///
 /// Both messages have the shape of an `OTHash` input (24 bytes); `tag` and `tag4` are values
-/// no counter-based OT tweak reaches (IKNP indices would need 2^54 OTs), so PRG and hash calls
-/// never share an input. Level `L` (1-based) sums: `K_L^0` = XOR of the even (left) nodes of
+/// no counter-based OT tweak reaches (IKNP indices would need 2^54 and 2^61 OTs; every other
+/// tweak domain has bit 62 or 63 set), so PRG and hash calls never share an input. Level `L` (1-based) sums: `K_L^0` = XOR of the even (left) nodes of
 /// level `L`, `K_L^1` of the odd (right) ones. Leaves are indexed left to right; bit `depth - L`
 /// of a leaf index is the direction taken at level `L` (the first level is the most significant
 /// bit).
@@ -230,8 +230,9 @@ public enum GGMTree {
     }
 
     /// The receiver's leaves for punctured leaf `punctured` (`0 ..< 2^depth`) from
-    /// `siblingSums[L - 1] = K_L^{1 - a_L}`: equal to the sender's leaves except at `punctured`,
-    /// which is zero.
+    /// `siblingSums[L - 1] = K_L^{1 - a_L}` (both blocks on a wide level, `GGMTree.isWide`; the
+    /// second block is ignored on the others): equal to the sender's leaves except at
+    /// `punctured`, which is zero.
     public static func reconstruct(punctured: Int, depth: Int, siblingSums: [(Block, Block)]) -> [Block] {
         precondition(depth >= 1 && depth <= 24 && punctured >= 0 && punctured < 1 << depth && siblingSums.count == depth)
         var leaves = [Block](repeating: .zero, count: 1 << depth)

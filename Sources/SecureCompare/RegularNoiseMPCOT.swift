@@ -42,7 +42,8 @@ public enum RegularNoiseMPCOT {
 
     /// Checks the shape: `1 <= depth <= 20`, `trees >= 1`, the base and output sizes.
     static func check(trees: Int, depth: Int, base: Int, output: Int) throws(SecureCompareError) {
-        guard trees >= 1, depth >= 1, depth <= 20, base == trees * depth, output == trees << depth else {
+        // trees * depth < 2^24: base COT indices stay below the level tweaks' 24-bit field.
+        guard trees >= 1, depth >= 1, depth <= 20, trees * depth < 1 << 24, base == trees * depth, output == trees << depth else {
             throw SecureCompareError.invalidArgument("MPCOT of \(trees) trees of depth \(depth) needs \(trees * depth) base COTs and \(trees << depth) outputs")
         }
     }
