@@ -47,56 +47,63 @@ public enum GGMTree {
     /// The hash-input shape of a PRG call: 24-byte messages.
     struct Shape: OTHash.ItemShape { static var wide: Bool { false } }
 
+    /// The PRG outputs of `nodes[0 ..< count]`, right to left: `body(j, out)` with the four
+    /// 16-byte blocks of `BLAKE3(tag || nodes[j])`'s 64-byte output (`G` uses the first two,
+    /// `G4` all four). Every node of a SIMD pass is read before `body` runs for any of them, so
+    /// `body` may overwrite nodes at indices `>= j` (children land at `2j` or `4j`).
+    @inline(__always)
+    static func forEachOutput(_ nodes: UnsafeMutablePointer<Block>, count: Int, tag: UInt64,
+                              _ body: (Int, (Block, Block, Block, Block)) -> Void) {
+        #if CRYPTOMASK_AVX512
+        // Message words at vectors 0 ..< 6, the 16 output words at 6 ..< 22.
+        withUnsafeTemporaryAllocation(of: BLAKE3.Lanes16.self, capacity: 22) { buffer in
+            let words = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt32.self)
+            let out = UnsafePointer(words + 96)
+            var end = count
+            while end > 0 {
+                let lanes = min(16, end), base = end - lanes
+                for l in 0..<16 { BLAKE3.setLane16(words, l, tag, nodes[base + min(l, lanes - 1)], .zero, wide: false) }
+                let d = BLAKE3.rootCompress16(UnsafePointer(buffer.baseAddress!), shape: Shape.self, length: 24)
+                BLAKE3.store16(d.h, buffer.baseAddress! + 6)
+                BLAKE3.store16(d.g, buffer.baseAddress! + 10)
+                BLAKE3.store16(d.x, buffer.baseAddress! + 14)
+                BLAKE3.store16(d.y, buffer.baseAddress! + 18)
+                for l in (0..<lanes).reversed() {
+                    body(base + l, (BLAKE3.block16(out, l), BLAKE3.block16(out + 64, l), BLAKE3.block16(out + 128, l), BLAKE3.block16(out + 192, l)))
+                }
+                end = base
+            }
+        }
+        #else
+        @inline(__always) func block(_ w: BLAKE3.Digest4.Words, _ l: Int) -> Block {
+            Block(low: UInt64(w.0[l]) | UInt64(w.1[l]) << 32, high: UInt64(w.2[l]) | UInt64(w.3[l]) << 32)
+        }
+        var end = count
+        while end > 0 {
+            let lanes = min(4, end), base = end - lanes
+            let a = nodes[base], b = nodes[base + min(1, lanes - 1)], c = nodes[base + min(2, lanes - 1)], d = nodes[end - 1]
+            let digest = BLAKE3.rootCompress4(ItemLanes4<Shape>((tag, a, .zero), (tag, b, .zero), (tag, c, .zero), (tag, d, .zero)), length: 24)
+            for l in (0..<lanes).reversed() {
+                body(base + l, (block(digest.h, l), block(digest.g, l), block(digest.x, l), block(digest.y, l)))
+            }
+            end = base
+        }
+        #endif
+    }
+
     /// Expands level `L` stored at `nodes[0 ..< count]` into level `L + 1` at `nodes[0 ..< 2 count]`
     /// in place (right to left, so no node is overwritten before it is read), returning the level
     /// sums `(K^0, K^1)` of the new level.
     @inline(__always)
     static func expandLevel(_ nodes: UnsafeMutablePointer<Block>, count: Int) -> (Block, Block) {
         var left = Block.zero, right = Block.zero
-        #if CRYPTOMASK_AVX512
-        // Message words at vectors 0 ..< 6, left children at 6 ..< 10, right ones at 10 ..< 14.
-        withUnsafeTemporaryAllocation(of: BLAKE3.Lanes16.self, capacity: 14) { buffer in
-            let words = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt32.self)
-            let lefts = UnsafePointer(words + 96), rights = UnsafePointer(words + 160)
-            var end = count
-            while end > 0 {
-                let lanes = min(16, end), base = end - lanes
-                // All parents are read before any child is written (children land at 2j >= j).
-                for l in 0..<16 { BLAKE3.setLane16(words, l, tag, nodes[base + min(l, lanes - 1)], .zero, wide: false) }
-                let digest = BLAKE3.rootCompress16(UnsafePointer(buffer.baseAddress!), shape: Shape.self, length: 24)
-                BLAKE3.store16(digest.h, buffer.baseAddress! + 6)
-                BLAKE3.store16(digest.g, buffer.baseAddress! + 10)
-                for l in 0..<lanes {
-                    let l0 = BLAKE3.block16(lefts, l), r0 = BLAKE3.block16(rights, l)
-                    nodes[2 * (base + l)] = l0
-                    nodes[2 * (base + l) + 1] = r0
-                    left = left ^ l0
-                    right = right ^ r0
-                }
-                end = base
-            }
+        forEachOutput(nodes, count: count, tag: tag) { j, out in
+            nodes[2 * j] = out.0
+            nodes[2 * j + 1] = out.1
+            left = left ^ out.0
+            right = right ^ out.1
         }
         return (left, right)
-        #else
-        var end = count
-        while end > 0 {
-            let lanes = min(4, end), base = end - lanes
-            // All four parents are read before any child is written (children land at 2j >= j).
-            let a = nodes[base], b = nodes[base + min(1, lanes - 1)], c = nodes[base + min(2, lanes - 1)], d = nodes[end - 1]
-            let digest = BLAKE3.rootCompress4(ItemLanes4<Shape>((tag, a, .zero), (tag, b, .zero), (tag, c, .zero), (tag, d, .zero)), length: 24)
-            let (h0, h1, h2, h3) = digest.h, (g0, g1, g2, g3) = digest.g
-            for l in 0..<lanes {
-                let l0 = Block(low: UInt64(h0[l]) | UInt64(h1[l]) << 32, high: UInt64(h2[l]) | UInt64(h3[l]) << 32)
-                let r0 = Block(low: UInt64(g0[l]) | UInt64(g1[l]) << 32, high: UInt64(g2[l]) | UInt64(g3[l]) << 32)
-                nodes[2 * (base + l)] = l0
-                nodes[2 * (base + l) + 1] = r0
-                left = left ^ l0
-                right = right ^ r0
-            }
-            end = base
-        }
-        return (left, right)
-        #endif
     }
 
     /// Expands level `L` stored at `nodes[0 ..< count]` into level `L + 2` at `nodes[0 ..< 4 count]`
@@ -106,49 +113,13 @@ public enum GGMTree {
     static func expandTwoLevels(_ nodes: UnsafeMutablePointer<Block>, count: Int) -> (wide: LevelSums, next: LevelSums) {
         var wideLeft = (Block.zero, Block.zero), wideRight = (Block.zero, Block.zero), even = Block.zero, odd = Block.zero
         // Grandchildren of node j at 4j ..< 4j + 4: (s00, s01) is wide node 2j, (s10, s11) node 2j + 1.
-        @inline(__always) func place(_ j: Int, _ c0: Block, _ c1: Block, _ c2: Block, _ c3: Block) {
-            nodes[4 * j] = c0; nodes[4 * j + 1] = c1; nodes[4 * j + 2] = c2; nodes[4 * j + 3] = c3
-            wideLeft = (wideLeft.0 ^ c0, wideLeft.1 ^ c1)
-            wideRight = (wideRight.0 ^ c2, wideRight.1 ^ c3)
-            even = even ^ c0 ^ c2
-            odd = odd ^ c1 ^ c3
+        forEachOutput(nodes, count: count, tag: tag4) { j, c in
+            nodes[4 * j] = c.0; nodes[4 * j + 1] = c.1; nodes[4 * j + 2] = c.2; nodes[4 * j + 3] = c.3
+            wideLeft = (wideLeft.0 ^ c.0, wideLeft.1 ^ c.1)
+            wideRight = (wideRight.0 ^ c.2, wideRight.1 ^ c.3)
+            even = even ^ c.0 ^ c.2
+            odd = odd ^ c.1 ^ c.3
         }
-        #if CRYPTOMASK_AVX512
-        // Message words at vectors 0 ..< 6, the 16 output words at 6 ..< 22.
-        withUnsafeTemporaryAllocation(of: BLAKE3.Lanes16.self, capacity: 22) { buffer in
-            let words = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt32.self)
-            let out = UnsafePointer(words + 96)
-            var end = count
-            while end > 0 {
-                let lanes = min(16, end), base = end - lanes
-                // All parents are read before any grandchild is written (they land at 4j >= j).
-                for l in 0..<16 { BLAKE3.setLane16(words, l, tag4, nodes[base + min(l, lanes - 1)], .zero, wide: false) }
-                let d = BLAKE3.rootCompress16(UnsafePointer(buffer.baseAddress!), shape: Shape.self, length: 24)
-                BLAKE3.store16(d.h, buffer.baseAddress! + 6)
-                BLAKE3.store16(d.g, buffer.baseAddress! + 10)
-                BLAKE3.store16(d.x, buffer.baseAddress! + 14)
-                BLAKE3.store16(d.y, buffer.baseAddress! + 18)
-                for l in (0..<lanes).reversed() {
-                    place(base + l, BLAKE3.block16(out, l), BLAKE3.block16(out + 64, l), BLAKE3.block16(out + 128, l), BLAKE3.block16(out + 192, l))
-                }
-                end = base
-            }
-        }
-        #else
-        var end = count
-        while end > 0 {
-            let lanes = min(4, end), base = end - lanes
-            let a = nodes[base], b = nodes[base + min(1, lanes - 1)], c = nodes[base + min(2, lanes - 1)], d = nodes[end - 1]
-            let digest = BLAKE3.rootCompress4(ItemLanes4<Shape>((tag4, a, .zero), (tag4, b, .zero), (tag4, c, .zero), (tag4, d, .zero)), length: 24)
-            @inline(__always) func block(_ w: BLAKE3.Digest4.Words, _ l: Int) -> Block {
-                Block(low: UInt64(w.0[l]) | UInt64(w.1[l]) << 32, high: UInt64(w.2[l]) | UInt64(w.3[l]) << 32)
-            }
-            for l in (0..<lanes).reversed() {
-                place(base + l, block(digest.h, l), block(digest.g, l), block(digest.x, l), block(digest.y, l))
-            }
-            end = base
-        }
-        #endif
         return (LevelSums(left: wideLeft, right: wideRight), LevelSums(left: (even, .zero), right: (odd, .zero)))
     }
 

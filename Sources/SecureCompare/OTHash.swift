@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The correlation-robust hash of the OT layer:
 /// `H(tweak, x) = BLAKE3-128(tweak (8 bytes LE) || x)` (the first 16 bytes of the BLAKE3 digest)
 /// for a 128-bit `x` (24-byte input) or a 256-bit `x` (40 bytes), a single BLAKE3 block (seven
@@ -61,10 +59,10 @@ public enum OTHash {
         guard instances > 0 else { return [] }
         let mask: UInt64 = (1 << UInt64(entryBits)) - 1
         return [UInt64](unsafeUninitializedCapacity: instances) { out, initialized in
-            let base = SendableWords(out.baseAddress!)
-            // Instances `from ..< to`; each writes only its own word.
-            @Sendable func run(_ from: Int, _ to: Int) {
-                for k in from..<to {
+            let base = SharedPointer(out.baseAddress!)
+            // Instances of `range`; each writes only its own word.
+            parallelRanges(instances, minimumPerTask: parallelThreshold / 8) { range in
+                for k in range {
                     let n = 1 << items.width(k)
                     precondition(n * entryBits <= 64)
                     var packed: UInt64 = 0
@@ -78,15 +76,6 @@ public enum OTHash {
                         v += c
                     }
                     base.pointer[k] = packed
-                }
-            }
-            if instances * 4 < parallelThreshold {
-                run(0, instances)
-            } else {
-                let (parts, chunk) = partition(instances)
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    let start = p * chunk, end = min(instances, start + chunk)
-                    if start < end { run(start, end) }
                 }
             }
             initialized = instances
@@ -132,16 +121,7 @@ public enum OTHash {
 
     /// `out[i] = H(item(i))` for `i < count`.
     static func hash<I: Items>(_ items: I, count: Int, into out: UnsafeMutablePointer<Block>) {
-        #if CRYPTOMASK_AVX512
-        let base = SendableBuffer(out)
-        guard count >= parallelThreshold else { hashItems16(items, 0, count, base.pointer); return }
-        let (parts, chunk) = partition(count)
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let start = p * chunk, end = min(count, start + chunk)
-            // Each part writes its own disjoint range of the output.
-            if start < end { hashItems16(items, start, end, base.pointer) }
-        }
-        #elseif CRYPTOMASK_WIDE_SIMD
+        #if CRYPTOMASK_WIDE_SIMD && !CRYPTOMASK_AVX512
         // Eight lanes: through the message-word kernels.
         hash(count: count, length: I.wide ? 40 : 24, into: out) { i, w in
             let (tweak, x0, x1) = items.item(i)
@@ -150,13 +130,14 @@ public enum OTHash {
             if I.wide { write(x1, w + 6) }
         }
         #else
-        let base = SendableBuffer(out)
-        guard count >= parallelThreshold else { hashItems4(items, 0, count, base.pointer); return }
-        let (parts, chunk) = partition(count)
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let start = p * chunk, end = min(count, start + chunk)
-            // Each part writes its own disjoint range of the output.
-            if start < end { hashItems4(items, start, end, base.pointer) }
+        let base = SharedPointer(out)
+        // Each range writes its own part of the output.
+        parallelRanges(count, minimumPerTask: parallelThreshold / 2) { range in
+            #if CRYPTOMASK_AVX512
+            hashItems16(items, range.lowerBound, range.upperBound, base.pointer)
+            #else
+            hashItems4(items, range.lowerBound, range.upperBound, base.pointer)
+            #endif
         }
         #endif
     }
@@ -203,14 +184,8 @@ public enum OTHash {
     }
     #endif
 
-    /// Batches of at least this many inputs are split over all cores.
+    /// Batches of at least this many inputs are split over all cores (`parallelRanges`).
     static let parallelThreshold = 1 << 14
-
-    /// Eight parts, each a multiple of four inputs.
-    static func partition(_ count: Int) -> (parts: Int, chunk: Int) {
-        let parts = 8
-        return (parts, (count + parts - 1) / parts / 4 * 4 + 4)
-    }
 
     @inline(__always)
     static func write(_ x: UInt64, _ w: UnsafeMutablePointer<UInt32>) {
@@ -228,16 +203,10 @@ public enum OTHash {
     /// native build; the default build hashes `Items` straight from their values).
     static func hash(count: Int, length: Int, into out: UnsafeMutablePointer<Block>,
                      fill: (Int, UnsafeMutablePointer<UInt32>) -> Void) {
-        let base = SendableBuffer(out)
-        guard count >= parallelThreshold else { hashRange(0, count, length, fill, base.pointer); return }
-        let (parts, chunk) = partition(count)
-        withoutActuallyEscaping(fill) { fill in
-            let f = SendableFill(fill: fill)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let start = p * chunk, end = min(count, start + chunk)
-                // Each part writes its own disjoint range of the output.
-                if start < end { hashRange(start, end, length, f.fill, base.pointer) }
-            }
+        let base = SharedPointer(out)
+        // Each range writes its own part of the output.
+        parallelRanges(count, minimumPerTask: parallelThreshold / 2) { range in
+            hashRange(range.lowerBound, range.upperBound, length, fill, base.pointer)
         }
     }
 
@@ -277,22 +246,8 @@ public enum OTHash {
     }
 }
 
-/// Disjoint word writes from parallel iterations.
-struct SendableWords: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<UInt64>
-    init(_ p: UnsafeMutablePointer<UInt64>) { pointer = p }
-}
 
-/// Disjoint writes from parallel iterations.
-struct SendableBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Block>
-    init(_ p: UnsafeMutablePointer<Block>) { pointer = p }
-}
 
-/// A read-only message filler shared by parallel iterations.
-struct SendableFill: @unchecked Sendable {
-    let fill: (Int, UnsafeMutablePointer<UInt32>) -> Void
-}
 
 /// The padded message blocks of four OT-hash items: `tweak || x0 (|| x1)`, zeros after.
 struct ItemLanes4<I: OTHash.ItemShape>: MessageLanes4 {
